@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs every test of the project. On a fresh Debian/Ubuntu machine run as root it
+# installs what the tests need (bubblewrap, neovim, the extension's npm packages);
+# otherwise it says what to install. .ci/run calls exactly this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+
+need_apt=()
+command -v bwrap >/dev/null || need_apt+=(bubblewrap)
+command -v nvim >/dev/null || need_apt+=(neovim)
+command -v g++ >/dev/null || need_apt+=(g++)
+if ((${#need_apt[@]})); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing ${need_apt[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "missing: ${need_apt[*]}; install them with: sudo apt-get install ${need_apt[*]}" >&2
+    exit 1
+  fi
+fi
+
+echo "== gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$bad" ]; then echo "gofmt needed on:"; echo "$bad"; exit 1; fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go build"
+mkdir -p bin
+go build -o bin/lessonl ./cmd/lessonl
+export PATH="$PWD/bin:$PATH"
+
+echo "== go test -race"
+go test -race -count=1 -timeout 20m ./...
+
+# Fuzz targets run briefly: their seed corpora run in every go test above.
+if [ -f scripts/fuzz-targets ]; then
+  while read -r pkg target; do
+    [ -n "$pkg" ] && [ "${pkg#\#}" = "$pkg" ] || continue
+    echo "== fuzz $pkg $target"
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-10s}" "$pkg"
+  done < scripts/fuzz-targets
+fi
+
+# Editor clients and real-client LSP tests own their scripts.
+for t in editors/vscode/test.sh editors/nvim/test.sh; do
+  if [ -f "$t" ]; then echo "== $t"; bash "$t"; fi
+done
+echo "== all tests passed"

@@ -1,0 +1,224 @@
+package team
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ollama/ollama/api"
+)
+
+// DefaultHost is Ollama's address when neither the agent nor OLLAMA_HOST names one.
+const DefaultHost = "http://127.0.0.1:11434"
+
+// DefaultModels is the default team: three small code models that run on a
+// laptop. The paper's team is deepseek-coder:6.7b, qwen2.5-coder:7b and
+// qwen2.5-coder:14b.
+var DefaultModels = []string{"qwen2.5-coder:1.5b", "deepseek-coder:1.3b", "qwen2.5-coder:3b"}
+
+// ParseAgents parses the comma syntax of --models and LESSONL_MODELS:
+// MODEL or MODEL@HOST, separated by commas. host fills agents without one.
+func ParseAgents(spec, host string) ([]Agent, error) {
+	var out []Agent
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		a, err := ParseAgent(part, host)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no models in %q: give MODEL or MODEL@HOST, comma-separated, e.g. qwen2.5-coder:7b,deepseek-coder:6.7b@http://gpu2:11434", spec)
+	}
+	return out, nil
+}
+
+// ParseAgent parses one MODEL or MODEL@HOST.
+func ParseAgent(s, host string) (Agent, error) {
+	model, h, found := strings.Cut(s, "@")
+	model = strings.TrimSpace(model)
+	if model == "" {
+		return Agent{}, fmt.Errorf("agent %q has no model name: write MODEL or MODEL@HOST", s)
+	}
+	if !found {
+		h = host
+	}
+	if h != "" {
+		norm, err := NormalizeHost(h)
+		if err != nil {
+			return Agent{}, fmt.Errorf("agent %q: %w", s, err)
+		}
+		h = norm
+	}
+	return Agent{Model: model, Host: h}, nil
+}
+
+// NormalizeHost accepts what OLLAMA_HOST accepts (host, host:port, URL) and
+// returns a URL with scheme and port.
+func NormalizeHost(h string) (string, error) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return "", errors.New("empty Ollama host")
+	}
+	if !strings.Contains(h, "://") {
+		h = "http://" + h
+	}
+	u, err := url.Parse(h)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("bad Ollama host %q: write it like http://127.0.0.1:11434", h)
+	}
+	if u.Port() == "" {
+		port := "11434"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		u.Host = u.Hostname() + ":" + port
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// hostOf resolves an agent's host: its own, else OLLAMA_HOST, else the default.
+func hostOf(a Agent) string {
+	if a.Host != "" {
+		return a.Host
+	}
+	if env := os.Getenv("OLLAMA_HOST"); env != "" {
+		if h, err := NormalizeHost(env); err == nil {
+			return h
+		}
+	}
+	return DefaultHost
+}
+
+// clients keeps one api.Client per host. The ollama client has no HTTP
+// timeout of its own: every call here is bounded by its context.
+type clients struct {
+	mu sync.Mutex
+	m  map[string]*api.Client
+}
+
+func (c *clients) get(host string) (*api.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.m[host]; ok {
+		return cl, nil
+	}
+	u, err := url.Parse(host)
+	if err != nil {
+		return nil, fmt.Errorf("bad Ollama host %q: %w", host, err)
+	}
+	if c.m == nil {
+		c.m = map[string]*api.Client{}
+	}
+	cl := api.NewClient(u, http.DefaultClient)
+	c.m[host] = cl
+	return cl, nil
+}
+
+// chatOpts are the per-call knobs; options stay identical across one model's
+// calls (num_ctx above all) so Ollama never reloads the model mid-run.
+type chatOpts struct {
+	numPredict int
+	onToken    func(tokens int, elapsed time.Duration)
+}
+
+// chatResult is a finished answer with its speed.
+type chatResult struct {
+	Text       string
+	Tokens     int
+	TokensPerS float64
+}
+
+// chat sends one conversation and streams the answer. A stream that ends
+// without Ollama's final "done" message was cut, and is an error: the client
+// library itself returns nil in that case.
+func (r *runner) chat(ctx context.Context, a Agent, msgs []api.Message, o chatOpts) (chatResult, error) {
+	host := hostOf(a)
+	cl, err := r.clients.get(host)
+	if err != nil {
+		return chatResult{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
+	defer cancel()
+	stream := true
+	keep := api.Duration{Duration: 30 * time.Minute}
+	req := &api.ChatRequest{
+		Model:     a.Model,
+		Messages:  msgs,
+		Stream:    &stream,
+		KeepAlive: &keep,
+		Options: map[string]any{
+			"temperature": 0.2,
+			"seed":        r.cfg.Seed,
+			"num_ctx":     r.cfg.NumCtx,
+			"num_predict": o.numPredict,
+		},
+	}
+	var (
+		b      strings.Builder
+		done   bool
+		chunks int
+		res    chatResult
+		start  = time.Now()
+	)
+	err = cl.Chat(ctx, req, func(resp api.ChatResponse) error {
+		b.WriteString(resp.Message.Content)
+		if resp.Message.Content != "" {
+			chunks++
+			if o.onToken != nil {
+				o.onToken(chunks, time.Since(start))
+			}
+		}
+		if resp.Done {
+			done = true
+			res.Tokens = resp.EvalCount
+			if resp.EvalDuration > 0 {
+				res.TokensPerS = float64(resp.EvalCount) / resp.EvalDuration.Seconds()
+			}
+		}
+		return nil
+	})
+	switch {
+	case ctx.Err() == context.DeadlineExceeded && err != nil:
+		return chatResult{}, fmt.Errorf("%s at %s did not answer within %s (raise the call timeout if the model is slow): %w", a.Model, host, r.cfg.CallTimeout, err)
+	case err != nil:
+		return chatResult{}, describeModelError(a.Model, host, err)
+	case !done:
+		return chatResult{}, fmt.Errorf("%s at %s: the answer stream was cut before it finished", a.Model, host)
+	}
+	if res.Tokens == 0 {
+		res.Tokens = chunks
+	}
+	res.Text = b.String()
+	return res, nil
+}
+
+// describeModelError turns transport and status errors into what to do.
+func describeModelError(model, host string, err error) error {
+	var se api.StatusError
+	if errors.As(err, &se) {
+		if se.StatusCode == http.StatusNotFound {
+			return fmt.Errorf("model %s is not available at %s: run `ollama pull %s` (or pass --pull): %w", model, host, model, err)
+		}
+		return fmt.Errorf("%s at %s answered HTTP %d: %w", model, host, se.StatusCode, err)
+	}
+	if isConnRefused(err) {
+		return fmt.Errorf("Ollama is not reachable at %s: start it with `ollama serve`, or point OLLAMA_HOST/--host at a running one: %w", host, err)
+	}
+	return fmt.Errorf("%s at %s: %w", model, host, err)
+}
+
+func isConnRefused(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "connection refused") || strings.Contains(s, "no such host") || strings.Contains(s, "connect: ")
+}

@@ -1,0 +1,344 @@
+package ollamatest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// chatRequest is the part of api.ChatRequest the server reads.
+type chatRequest struct {
+	Model     string          `json:"model"`
+	Messages  []Message       `json:"messages"`
+	Stream    *bool           `json:"stream"`
+	Format    json.RawMessage `json:"format"`
+	KeepAlive json.RawMessage `json:"keep_alive"`
+	Options   map[string]any  `json:"options"`
+}
+
+// chatChunk is api.ChatResponse on the wire, field for field (with its
+// embedded Metrics), so the real client decodes it unchanged.
+type chatChunk struct {
+	Model      string      `json:"model"`
+	CreatedAt  time.Time   `json:"created_at"`
+	Message    chatMessage `json:"message"`
+	Done       bool        `json:"done"`
+	DoneReason string      `json:"done_reason,omitempty"`
+
+	TotalDuration      time.Duration `json:"total_duration,omitempty"`
+	LoadDuration       time.Duration `json:"load_duration,omitempty"`
+	PromptEvalCount    int           `json:"prompt_eval_count,omitempty"`
+	PromptEvalDuration time.Duration `json:"prompt_eval_duration,omitempty"`
+	EvalCount          int           `json:"eval_count,omitempty"`
+	EvalDuration       time.Duration `json:"eval_duration,omitempty"`
+}
+
+type chatMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// chatPlan is what a chat call will answer, decided under the lock.
+type chatPlan struct {
+	status    int // error status, 0 when answering
+	errMsg    string
+	reply     string
+	rule      int
+	misbehave *Misbehave
+	tps       float64
+}
+
+func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now()
+	var req chatRequest
+	rec := Request{Method: r.Method, Path: r.URL.Path, Time: arrived, Rule: -1, Stream: true}
+	if status, msg := readBody(w, r, &req); status != 0 {
+		rec.Status, rec.Error = status, msg
+		s.record(rec)
+		writeError(w, status, msg)
+		return
+	}
+	setModelForLog(w, req.Model)
+	stream := req.Stream == nil || *req.Stream
+	rec.Model, rec.Messages, rec.Options, rec.Stream = req.Model, req.Messages, req.Options, stream
+	rec.KeepAlive, rec.Format = rawString(req.KeepAlive), rawString(req.Format)
+
+	plan := s.planChat(req)
+	rec.Rule, rec.Reply = plan.rule, plan.reply
+	rec.Status, rec.Error = http.StatusOK, plan.errMsg
+	switch {
+	case plan.status != 0:
+		rec.Status = plan.status
+	case plan.misbehave != nil && plan.misbehave.Hang:
+		rec.Status = 0 // never answered
+	case plan.misbehave != nil && plan.misbehave.Status != 0:
+		rec.Status, rec.Error = plan.misbehave.Status, misbehaveMessage(plan.misbehave, req.Model)
+	}
+	s.record(rec)
+
+	if plan.status != 0 {
+		writeError(w, plan.status, plan.errMsg)
+		return
+	}
+	if !s.beforeAnswer(w, r, plan.misbehave, req.Model) {
+		return
+	}
+	loaded := time.Now()
+
+	tokens := splitTokens(plan.reply)
+	doneReason := "stop"
+	if n, ok := numOption(req.Options, "num_predict"); ok && n > 0 && n < len(tokens) {
+		tokens, doneReason = tokens[:n], "length"
+	}
+	final := chatChunk{
+		Model: req.Model, Message: chatMessage{Role: "assistant"}, Done: true, DoneReason: doneReason,
+		LoadDuration:    loaded.Sub(arrived),
+		PromptEvalCount: len(splitTokens(joinMessages(req.Messages))),
+		EvalCount:       len(tokens),
+	}
+	if stream {
+		s.streamChat(w, r, req.Model, tokens, plan, final, arrived)
+	} else {
+		s.answerChat(w, r, req.Model, tokens, plan, final, arrived)
+	}
+}
+
+// planChat picks the answer: errors for unknown, missing and embedding
+// models, else the first matching rule with uses left, else the next reply.
+func (s *Server) planChat(req chatRequest) chatPlan {
+	p := chatPlan{rule: -1}
+	if strings.TrimSpace(req.Model) == "" {
+		p.status, p.errMsg = http.StatusBadRequest, "model is required"
+		return p
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key, m, present := s.lookup(req.Model)
+	switch {
+	case !present:
+		p.status, p.errMsg = http.StatusNotFound, notFound(req.Model)
+		return p
+	case m.m.Embed:
+		p.status, p.errMsg = http.StatusBadRequest, fmt.Sprintf("%q does not support chat", req.Model)
+		return p
+	}
+	p.misbehave, p.tps = m.m.Misbehave, m.m.TokensPerSecond
+	uses := s.ruleUses[key]
+	if uses == nil {
+		uses = make([]int, len(m.rules))
+		s.ruleUses[key] = uses
+	}
+	for i, rule := range m.rules {
+		if rule.Times > 0 && uses[i] >= rule.Times {
+			continue
+		}
+		if !rule.matches(req.Messages) {
+			continue
+		}
+		uses[i]++
+		p.rule, p.reply = i, rule.Reply
+		if rule.Misbehave != nil {
+			p.misbehave = rule.Misbehave
+		}
+		return p
+	}
+	if len(m.m.Replies) == 0 {
+		p.status = http.StatusInternalServerError
+		p.errMsg = fmt.Sprintf("ollamatest: no rule of model %q matched and it has no replies; add a rule without contains/regex (it matches everything) or a replies list to the script", req.Model)
+		return p
+	}
+	i := min(s.nextRep[key], len(m.m.Replies)-1)
+	s.nextRep[key]++
+	p.reply = m.m.Replies[i]
+	return p
+}
+
+func (r *compiledRule) matches(msgs []Message) bool {
+	for _, sub := range r.Contains {
+		found := false
+		for _, m := range msgs {
+			if strings.Contains(m.Content, sub) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	if r.re != nil {
+		for _, m := range msgs {
+			if r.re.MatchString(m.Content) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// streamChat writes one NDJSON line per token and a final line with done,
+// done_reason and the metrics, pacing tokens at the model's rate.
+func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, model string, tokens []string, p chatPlan, final chatChunk, arrived time.Time) {
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	flush(w)
+	mb := p.misbehave
+	breakAt := -1 // line index at which the stream breaks
+	if mb != nil && (mb.Garbage || mb.CutAfter != 0) {
+		breakAt = min(max(mb.CutAfter, 0), len(tokens)) // at most the final line
+		if mb.CutAfter == -1 && !mb.Garbage {
+			abort(w) // dropped right after the headers
+		}
+	}
+	lines := make([][]byte, 0, len(tokens)+1)
+	for _, t := range tokens {
+		b, _ := json.Marshal(chatChunk{Model: model, CreatedAt: time.Now().UTC(), Message: chatMessage{Role: "assistant", Content: t}})
+		lines = append(lines, append(b, '\n'))
+	}
+	genStart := time.Now()
+	for i := 0; i <= len(tokens); i++ {
+		if i == breakAt {
+			if mb.Garbage {
+				w.Write([]byte(garbage))
+				return
+			}
+			// Half of the next line: the client reads a truncated JSON object.
+			var line []byte
+			if i < len(lines) {
+				line = lines[i]
+			} else {
+				line = s.finalLine(final, genStart, arrived, p.tps)
+			}
+			w.Write(line[:len(line)/2])
+			abort(w)
+		}
+		if i == len(tokens) {
+			break
+		}
+		if i > 0 && p.tps > 0 && !s.wait(r.Context(), time.Duration(float64(time.Second)/p.tps)) {
+			s.dropIfClosing(w)
+			return
+		}
+		if _, err := w.Write(lines[i]); err != nil {
+			return // the client went away
+		}
+		flush(w)
+	}
+	w.Write(s.finalLine(final, genStart, arrived, p.tps))
+	flush(w)
+}
+
+// finalLine is the last NDJSON line: done, done_reason and the metrics.
+func (s *Server) finalLine(final chatChunk, genStart, arrived time.Time, tps float64) []byte {
+	final.CreatedAt = time.Now().UTC()
+	final.EvalDuration = evalDuration(final.EvalCount, tps, time.Since(genStart))
+	final.PromptEvalDuration = max(genStart.Sub(arrived)-final.LoadDuration, time.Nanosecond)
+	final.LoadDuration = max(final.LoadDuration, time.Nanosecond)
+	final.TotalDuration = max(time.Since(arrived), time.Nanosecond)
+	b, _ := json.Marshal(final)
+	return append(b, '\n')
+}
+
+// evalDuration is what the model reports for generating n tokens: n/tps when
+// a rate is scripted, else the real (tiny) time, never 0 so that clients
+// computing tokens/s do not divide by zero.
+func evalDuration(n int, tps float64, elapsed time.Duration) time.Duration {
+	if tps > 0 {
+		return max(time.Duration(float64(n)/tps*float64(time.Second)), time.Nanosecond)
+	}
+	return max(elapsed, time.Nanosecond)
+}
+
+// answerChat writes the whole reply as one JSON object, after the time the
+// model would take to generate it.
+func (s *Server) answerChat(w http.ResponseWriter, r *http.Request, model string, tokens []string, p chatPlan, final chatChunk, arrived time.Time) {
+	genStart := time.Now()
+	if p.tps > 0 && !s.wait(r.Context(), time.Duration(float64(len(tokens))/p.tps*float64(time.Second))) {
+		s.dropIfClosing(w)
+		return
+	}
+	final.Message.Content = strings.Join(tokens, "")
+	body := s.finalLine(final, genStart, arrived, p.tps)
+	body = body[:len(body)-1] // gin's c.JSON writes no newline
+	writeBroken(w, body, p.misbehave)
+}
+
+// writeBroken writes a one-object JSON answer, broken as mb says: garbage
+// instead, or half the body and a dropped connection.
+func writeBroken(w http.ResponseWriter, body []byte, mb *Misbehave) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	switch {
+	case mb != nil && mb.Garbage:
+		w.WriteHeader(http.StatusOK)
+		w.Write([]byte(garbage))
+	case mb != nil && mb.CutAfter != 0:
+		// Promise the whole body, deliver half: the client sees an unexpected EOF.
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.WriteHeader(http.StatusOK)
+		if mb.CutAfter > 0 {
+			w.Write(body[:len(body)/2])
+		}
+		abort(w)
+	default:
+		w.WriteHeader(http.StatusOK)
+		w.Write(body)
+	}
+}
+
+// splitTokens splits text into word-sized chunks (a word with the spaces
+// that follow it) whose concatenation is exactly the text.
+func splitTokens(text string) []string {
+	var out []string
+	start := 0
+	inSpace := false
+	for i, r := range text {
+		sp := unicode.IsSpace(r)
+		if !sp && inSpace && i > start {
+			out = append(out, text[start:i])
+			start = i
+		}
+		inSpace = sp
+	}
+	if start < len(text) {
+		out = append(out, text[start:])
+	}
+	return out
+}
+
+func joinMessages(msgs []Message) string {
+	var b strings.Builder
+	for _, m := range msgs {
+		b.WriteString(m.Content)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// numOption reads an integer option decoded from JSON.
+func numOption(opts map[string]any, name string) (int, bool) {
+	switch v := opts[name].(type) {
+	case float64:
+		return int(v), true
+	case json.Number:
+		n, err := v.Int64()
+		return int(n), err == nil
+	}
+	return 0, false
+}
+
+// rawString turns a raw JSON value into the string a test compares against:
+// a JSON string's content, or the JSON text of anything else.
+func rawString(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}

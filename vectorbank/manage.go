@@ -1,0 +1,551 @@
+package vectorbank
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Outcomes lists the valid outcomes, in the order reports show them.
+var Outcomes = []Outcome{OutcomeFaster, OutcomeMarginal, OutcomeSlower, OutcomeIncorrect, OutcomeBuildFailed, OutcomeTimeout, OutcomeCrashed}
+
+// Valid reports whether o is one of Outcomes.
+func (o Outcome) Valid() bool { return slices.Contains(Outcomes, o) }
+
+func outcomeList() string {
+	s := make([]string, len(Outcomes))
+	for i, o := range Outcomes {
+		s[i] = string(o)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Filter picks lessons for List and Prune; empty fields match everything,
+// set fields must all match.
+type Filter struct {
+	Lang          string
+	Outcome       Outcome
+	Project       string
+	ProblemKey    string
+	Model         string
+	CreatedBefore time.Time // lessons created strictly before
+	FactorBelow   float64   // lessons whose factor is strictly below; 0: any
+}
+
+func (f Filter) match(l *Lesson) bool {
+	return (f.Lang == "" || strings.EqualFold(f.Lang, l.Lang)) &&
+		(f.Outcome == "" || f.Outcome == l.Outcome) &&
+		(f.Project == "" || f.Project == l.Project) &&
+		(f.ProblemKey == "" || f.ProblemKey == l.ProblemKey) &&
+		(f.Model == "" || f.Model == l.Model) &&
+		(f.CreatedBefore.IsZero() || l.Created.Before(f.CreatedBefore)) &&
+		(f.FactorBelow == 0 || l.Factor < f.FactorBelow)
+}
+
+// List returns the matching lessons, oldest first (ties by ID).
+func (b *Bank) List(f Filter) []Lesson {
+	if err := b.sync(); err != nil {
+		slog.Warn("couldn't read new lessons from the store", "dir", b.dir, "err", err)
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var out []Lesson
+	for _, e := range b.order {
+		if e != nil && f.match(&e.l) {
+			out = append(out, cloneLesson(e.l))
+		}
+	}
+	slices.SortFunc(out, func(a, b Lesson) int {
+		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// Remove deletes lessons by ID. All or nothing: an unknown ID removes none.
+func (b *Bank) Remove(ids ...string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrClosed
+	}
+	if err := b.refreshLocked(); err != nil {
+		return err
+	}
+	return b.removeIDsLocked(ids)
+}
+
+func (b *Bank) removeIDsLocked(ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var unknown []string
+	for _, id := range ids {
+		if _, ok := b.lessons[id]; !ok {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("couldn't remove lessons: no lesson with ID %s (see `lessonl lessons list`); nothing was removed", strings.Join(unknown, ", "))
+	}
+	if err := b.appendLocked(record{Op: opRemove, IDs: ids}); err != nil {
+		return fmt.Errorf("couldn't remove lessons: %w", err)
+	}
+	b.maybeCompactLocked()
+	return nil
+}
+
+// Prune removes the lessons matching f, which must say at least how old
+// (CreatedBefore) or how ineffective (FactorBelow) they are, and returns them.
+func (b *Bank) Prune(f Filter) ([]Lesson, error) {
+	if f.CreatedBefore.IsZero() && f.FactorBelow == 0 {
+		return nil, errors.New("couldn't prune: say which lessons go, by age (--older-than) or effectiveness (--factor-below)")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, ErrClosed
+	}
+	if err := b.refreshLocked(); err != nil {
+		return nil, err
+	}
+	var gone []Lesson
+	var ids []string
+	for _, e := range b.order {
+		if e != nil && f.match(&e.l) {
+			gone = append(gone, cloneLesson(e.l))
+			ids = append(ids, e.l.ID)
+		}
+	}
+	if err := b.removeIDsLocked(ids); err != nil {
+		return nil, err
+	}
+	return gone, nil
+}
+
+// Stats summarises the bank.
+type Stats struct {
+	Dir        string         `json:"dir"`
+	Embedder   string         `json:"embedder"`
+	Dim        int            `json:"dim"`
+	Lessons    int            `json:"lessons"`
+	ByOutcome  map[string]int `json:"by_outcome"`
+	ByModel    map[string]int `json:"by_model"`
+	ByLang     map[string]int `json:"by_lang"`
+	MeanFactor float64        `json:"mean_factor"`
+	Helped     []Lesson       `json:"helped"`    // most often beaten by their readers, best first
+	LogBytes   int64          `json:"log_bytes"` // size of the store's log
+}
+
+// StatsHelped is how many lessons Stats lists as having helped most.
+const StatsHelped = 5
+
+// Stats counts lessons by outcome, model and language, and names the lessons
+// that helped most: those whose readers most often beat them.
+func (b *Bank) Stats() Stats {
+	if err := b.sync(); err != nil {
+		slog.Warn("couldn't read new lessons from the store", "dir", b.dir, "err", err)
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	s := Stats{Dir: b.dir, Embedder: b.embName, Dim: b.dim, Lessons: len(b.lessons), LogBytes: b.off,
+		ByOutcome: map[string]int{}, ByModel: map[string]int{}, ByLang: map[string]int{}}
+	var helped []Lesson
+	for _, e := range b.order {
+		if e == nil {
+			continue
+		}
+		s.ByOutcome[string(e.l.Outcome)]++
+		s.ByModel[e.l.Model]++
+		s.ByLang[e.l.Lang]++
+		s.MeanFactor += e.l.Factor
+		if e.l.Beaten > 0 {
+			helped = append(helped, e.l)
+		}
+	}
+	if s.Lessons > 0 {
+		s.MeanFactor /= float64(s.Lessons)
+	}
+	slices.SortFunc(helped, func(a, b Lesson) int {
+		return cmp.Or(cmp.Compare(b.Beaten, a.Beaten), cmp.Compare(b.Factor, a.Factor), cmp.Compare(a.ID, b.ID))
+	})
+	for i := range min(len(helped), StatsHelped) {
+		s.Helped = append(s.Helped, cloneLesson(helped[i]))
+	}
+	return s
+}
+
+// exportLine is one lesson of an export: the lesson, its vector and the
+// identity of the embedder that made it, so an import elsewhere can reuse
+// the vector or knows it must re-embed.
+type exportLine struct {
+	Embedder  string `json:"embedder"`
+	Dim       int    `json:"dim"`
+	Embedding string `json:"embedding"` // base64 little-endian float32
+	Lesson    Lesson `json:"lesson"`
+}
+
+// Export writes every lesson as JSON Lines, oldest first, so that exports of
+// one bank diff cleanly.
+func (b *Bank) Export(w io.Writer) error {
+	if err := b.sync(); err != nil {
+		return err
+	}
+	b.mu.RLock()
+	es := make([]*entry, 0, len(b.lessons))
+	for _, e := range b.order {
+		if e != nil {
+			es = append(es, e)
+		}
+	}
+	name, dim := b.embName, b.dim
+	b.mu.RUnlock()
+	slices.SortFunc(es, func(a, b *entry) int {
+		return cmp.Or(a.l.Created.Compare(b.l.Created), cmp.Compare(a.l.ID, b.l.ID))
+	})
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	b.mu.RLock() // entries may be re-scored meanwhile: read them under the lock
+	defer b.mu.RUnlock()
+	for _, e := range es {
+		if err := enc.Encode(exportLine{Embedder: name, Dim: dim, Embedding: encodeVec(e.vec), Lesson: e.l}); err != nil {
+			return fmt.Errorf("couldn't export lesson %s: %w", e.l.ID, err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("couldn't write the export: %w", err)
+	}
+	return nil
+}
+
+// Import is ImportContext without a deadline.
+func (b *Bank) Import(r io.Reader) (int, error) { return b.ImportContext(context.Background(), r) }
+
+// ImportContext adds the lessons of an export, all or nothing: a malformed line is
+// reported with its number and nothing is imported. Lessons already in the
+// bank (same ID) are skipped; lessons embedded by another embedder are
+// re-embedded with the bank's. It returns how many lessons were added.
+func (b *Bank) ImportContext(ctx context.Context, r io.Reader) (int, error) {
+	lines, err := readExport(r)
+	if err != nil {
+		return 0, err
+	}
+	b.mu.RLock()
+	target, tdim, emb := b.embName, b.dim, b.emb
+	b.mu.RUnlock()
+	if target == "" && emb != nil {
+		target, tdim = emb.Name(), emb.Dim()
+	}
+	if target == "" && len(lines) > 0 {
+		target, tdim = lines[0].Embedder, lines[0].Dim
+	}
+	adds := make([]stored, len(lines))
+	var redo []int
+	for i, ln := range lines {
+		l := b.fill(ln.Lesson)
+		adds[i] = stored{Lesson: l}
+		if ln.Embedder == target && (tdim == 0 || ln.Dim == tdim) {
+			adds[i].Vec = ln.Embedding
+		} else {
+			redo = append(redo, i)
+		}
+	}
+	if len(redo) > 0 {
+		if emb == nil || emb.Name() != target {
+			return 0, fmt.Errorf("couldn't import: line %d was embedded with %q but the store uses %q; "+
+				"run with --embedder %s so the lessons can be re-embedded; nothing was imported",
+				lines[redo[0]].line, lines[redo[0]].Embedder, target, target)
+		}
+		texts := make([]string, len(redo))
+		for j, i := range redo {
+			texts[j] = adds[i].Text
+		}
+		vecs, err := embedAll(ctx, emb, texts)
+		if err != nil {
+			return 0, fmt.Errorf("couldn't import: re-embedding %d lessons with %s: %w; nothing was imported", len(redo), target, err)
+		}
+		for j, i := range redo {
+			adds[i].Vec = encodeVec(vecs[j])
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return 0, ErrClosed
+	}
+	if err := b.refreshLocked(); err != nil {
+		return 0, err
+	}
+	if b.embName != "" && b.embName != target {
+		return 0, fmt.Errorf("couldn't import: the store was re-embedded with %q meanwhile; run the import again; nothing was imported", b.embName)
+	}
+	seen := map[string]bool{}
+	fresh := adds[:0]
+	for _, s := range adds {
+		if _, in := b.lessons[s.ID]; in || seen[s.ID] {
+			continue
+		}
+		seen[s.ID] = true
+		fresh = append(fresh, s)
+	}
+	if len(fresh) == 0 {
+		return 0, nil
+	}
+	before := len(b.lessons)
+	// One record: an import torn by a crash is skipped whole, never half-applied.
+	if err := b.appendLocked(record{Op: opAdd, Embedder: target, Lessons: fresh}); err != nil {
+		return 0, fmt.Errorf("couldn't import: %w; nothing was imported", err)
+	}
+	return len(b.lessons) - before, nil
+}
+
+type importLine struct {
+	exportLine
+	line int
+}
+
+// readExport parses and validates a whole export before anything is
+// imported, so that a bad line costs nothing but an error naming it.
+func readExport(r io.Reader) ([]importLine, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	var out []importLine
+	for n := 1; ; n++ {
+		raw, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("couldn't read the import at line %d: %w", n, err)
+		}
+		if len(strings.TrimSpace(string(raw))) > 0 {
+			var ln importLine
+			ln.line = n
+			dec := json.NewDecoder(strings.NewReader(string(raw)))
+			dec.DisallowUnknownFields()
+			if derr := dec.Decode(&ln.exportLine); derr != nil {
+				return nil, fmt.Errorf("couldn't import: line %d is not a lesson export line (%v); fix or delete it, nothing was imported", n, derr)
+			}
+			if verr := validateImport(ln.exportLine); verr != nil {
+				return nil, fmt.Errorf("couldn't import: line %d: %v; fix or delete it, nothing was imported", n, verr)
+			}
+			out = append(out, ln)
+		}
+		if err == io.EOF {
+			return out, nil
+		}
+	}
+}
+
+func validateImport(l exportLine) error {
+	switch {
+	case strings.TrimSpace(l.Lesson.Text) == "":
+		return errors.New("the lesson has no text")
+	case !l.Lesson.Outcome.Valid():
+		return fmt.Errorf("unknown outcome %q (want one of %s)", l.Lesson.Outcome, outcomeList())
+	case l.Embedder == "":
+		return errors.New("no embedder named")
+	}
+	v, err := decodeVec(l.Embedding, nil)
+	if err != nil {
+		return err
+	}
+	if len(v) == 0 || (l.Dim != 0 && len(v) != l.Dim) {
+		return fmt.Errorf("embedding has %d dims, the line says %d", len(v), l.Dim)
+	}
+	return nil
+}
+
+// embedBatch bounds one embedding call: big enough to amortise a model
+// call, small enough that a cancelled context stops work soon.
+const embedBatch = 64
+
+func embedAll(ctx context.Context, emb Embedder, texts []string) ([][]float32, error) {
+	out := make([][]float32, 0, len(texts))
+	for lo := 0; lo < len(texts); lo += embedBatch {
+		hi := min(lo+embedBatch, len(texts))
+		vecs, err := emb.Embed(ctx, texts[lo:hi])
+		if err != nil {
+			return nil, err
+		}
+		if len(vecs) != hi-lo {
+			return nil, fmt.Errorf("%s returned %d vectors for %d texts (check the embedding model)", emb.Name(), len(vecs), hi-lo)
+		}
+		for _, v := range vecs {
+			if len(v) == 0 || (len(out) > 0 && len(v) != len(out[0])) {
+				return nil, fmt.Errorf("%s returned vectors of varying size (%d dims)", emb.Name(), len(v))
+			}
+			normalize(v)
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// Reindex re-embeds every lesson with emb, rewrites the store under its new
+// identity, and makes emb this bank's embedder. Other processes still using
+// the old embedder will be refused at their next Add or Select.
+func (b *Bank) Reindex(ctx context.Context, emb Embedder) error {
+	if emb == nil {
+		return errors.New("couldn't reindex: no embedder given (use --embedder hash or ollama:MODEL)")
+	}
+	if err := b.sync(); err != nil {
+		return err
+	}
+	// Embed outside the locks: a model may take minutes for a big bank, and
+	// other processes keep adding meanwhile; their few lessons are embedded
+	// under the lock below.
+	b.mu.RLock()
+	var ids, texts []string
+	for _, e := range b.order {
+		if e != nil {
+			ids, texts = append(ids, e.l.ID), append(texts, e.l.Text)
+		}
+	}
+	b.mu.RUnlock()
+	vecs, err := embedAll(ctx, emb, texts)
+	if err != nil {
+		return fmt.Errorf("couldn't reindex with %s: %w", emb.Name(), err)
+	}
+	byID := make(map[string][]float32, len(ids))
+	for i, id := range ids {
+		byID[id] = vecs[i]
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrClosed
+	}
+	if err := b.compactLocked(ctx, emb, byID); err != nil {
+		return fmt.Errorf("couldn't reindex with %s: %w", emb.Name(), err)
+	}
+	b.emb = emb
+	return nil
+}
+
+// compactMin is the number of dead records (feedback, removals, duplicates)
+// before a compaction is considered; a compaction also needs more dead
+// records than live lessons, so its cost is amortised over as many writes.
+const compactMin = 4096
+
+func (b *Bank) maybeCompactLocked() {
+	if b.garbage > compactMin && b.garbage > len(b.lessons) {
+		if err := b.compactLocked(context.Background(), nil, nil); err != nil {
+			slog.Warn("lesson store compaction failed; the store still works", "dir", b.dir, "err", err)
+		}
+	}
+}
+
+// compactLocked rewrites the log as one header and one line per live lesson
+// (factors and counters folded in), atomically: a temporary file, fsync,
+// rename, under the store lock. Other processes see a new file and reload.
+// With emb, the lessons get the vectors in vecs (embedding any missing, added
+// meanwhile by other processes) and the store takes emb's identity.
+func (b *Bank) compactLocked(ctx context.Context, emb Embedder, vecs map[string][]float32) error {
+	if err := flock(b.lockf); err != nil {
+		return err
+	}
+	defer funlock(b.lockf)
+	if err := b.refreshLocked(); err != nil {
+		return err
+	}
+	name, dim := b.embName, b.dim
+	if emb != nil {
+		var missing []string
+		var texts []string
+		for _, e := range b.order {
+			if e != nil && vecs[e.l.ID] == nil {
+				missing, texts = append(missing, e.l.ID), append(texts, e.l.Text)
+			}
+		}
+		if len(missing) > 0 {
+			more, err := embedAll(ctx, emb, texts)
+			if err != nil {
+				return err
+			}
+			for i, id := range missing {
+				vecs[id] = more[i]
+			}
+		}
+		name, dim = emb.Name(), emb.Dim()
+		for _, v := range vecs {
+			dim = len(v) // what the embedder really returns
+			break
+		}
+	}
+	tmp, err := os.CreateTemp(b.dir, "lessons-*.tmp")
+	if err != nil {
+		return fmt.Errorf("couldn't rewrite the lesson store: %w (check free space in %s)", err, b.dir)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	var n int64
+	write := func(r record) error {
+		line, err := marshalRecord(r)
+		if err != nil {
+			return err
+		}
+		m, err := bw.Write(line)
+		n += int64(m)
+		return err
+	}
+	werr := write(record{Op: opHeader, Format: formatV1, Embedder: name, Dim: dim})
+	for _, e := range b.order {
+		if e == nil || werr != nil {
+			continue
+		}
+		v := e.vec
+		if emb != nil {
+			v = vecs[e.l.ID]
+		}
+		werr = write(record{Op: opAdd, Embedder: name, Lessons: []stored{{Lesson: e.l, Vec: encodeVec(v)}}})
+	}
+	if werr == nil {
+		werr = bw.Flush()
+	}
+	if werr == nil {
+		werr = tmp.Sync()
+	}
+	fi, serr := tmp.Stat()
+	if cerr := tmp.Close(); werr == nil {
+		werr = cmp.Or(serr, cerr)
+	}
+	if werr != nil {
+		return fmt.Errorf("couldn't rewrite the lesson store: %w (check free space in %s)", werr, b.dir)
+	}
+	if err := os.Rename(tmp.Name(), b.path); err != nil {
+		return fmt.Errorf("couldn't replace the lesson store %s: %w", b.path, err)
+	}
+	if d, err := os.Open(b.dir); err == nil {
+		d.Sync() // make the rename durable; best effort where directories can't sync
+		d.Close()
+	}
+	// Memory already matches the new file: adopt it without re-reading.
+	b.fi, b.off = fi, n
+	b.garbage = 0
+	b.embName, b.dim = name, dim
+	if emb != nil {
+		for _, e := range b.order {
+			if e != nil {
+				e.vec = vecs[e.l.ID]
+			}
+		}
+	}
+	if b.holes > 0 {
+		kept := b.order[:0]
+		for _, e := range b.order {
+			if e != nil {
+				e.pos = len(kept)
+				kept = append(kept, e)
+			}
+		}
+		clear(b.order[len(kept):])
+		b.order, b.holes = kept, 0
+	}
+	return nil
+}

@@ -1,0 +1,833 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Limits bound one sandboxed process tree. A zero field means the default
+// from DefaultLimits, never "unlimited": generated code is untrusted.
+type Limits struct {
+	CPU      time.Duration // RLIMIT_CPU per process (soft; SIGKILL one second later)
+	Memory   int64         // RLIMIT_AS bytes per process; Go reserves address space generously, so keep it >= 2 GiB
+	FileSize int64         // RLIMIT_FSIZE bytes: largest file a process may write
+	Procs    int           // processes+threads in the sandbox (cgroup pids.max, or RLIMIT_NPROC in a user namespace)
+	Wall     time.Duration // wall clock; on expiry the whole process tree is killed
+}
+
+// DefaultLimits are generous enough for `go test -c` of a package on a cold
+// build cache (the go command runs one compiler per CPU, each with a thread
+// per CPU) and small enough to stop a runaway variant quickly.
+func DefaultLimits() Limits {
+	n := runtime.NumCPU()
+	return Limits{
+		CPU:      2 * time.Minute,
+		Memory:   4 << 30,
+		FileSize: 1 << 30,
+		Procs:    256 + n*(n+8),
+		Wall:     2 * time.Minute,
+	}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.CPU <= 0 {
+		l.CPU = d.CPU
+	}
+	if l.Memory <= 0 {
+		l.Memory = d.Memory
+	}
+	if l.FileSize <= 0 {
+		l.FileSize = d.FileSize
+	}
+	if l.Procs <= 0 {
+		l.Procs = d.Procs
+	}
+	if l.Wall <= 0 {
+		l.Wall = d.Wall
+	}
+	return l
+}
+
+// SandboxOptions configure NewSandbox.
+type SandboxOptions struct {
+	Disabled bool   // never use bwrap (the user asked for --no-sandbox / sandbox=false)
+	CacheDir string // persistent, sandbox-writable Go build cache (GOCACHE); default os.UserCacheDir()/lessonl/gocache
+}
+
+// Sandbox runs untrusted commands: inside bubblewrap when it works here (no
+// network, read-only root, private /tmp, hidden home directories, pid
+// namespace, scrubbed environment), always with rlimits, a process cap and a
+// wall-clock timeout that kills the whole tree. It is safe for concurrent use.
+type Sandbox struct {
+	bwrap    string // path; "" when not used
+	userns   bool   // bwrap runs the command as uid 65534 in a new user namespace
+	enabled  bool
+	why      string
+	prlimit  string // path of util-linux prlimit; "" when missing (no rlimits)
+	cacheDir string
+	cgroup   *pidsCgroup // nil when no writable pids cgroup exists here
+	goEnv    goPaths
+	hidden   []string // directories replaced by an empty tmpfs inside bwrap
+}
+
+type goPaths struct{ goroot, gopath, gomodcache string }
+
+// NewSandbox finds bwrap, prlimit and a pids cgroup once, and checks that bwrap
+// can really create its namespaces here by running `bwrap ... true`. It never
+// fails: what is missing is reported by Enabled, Why and Status.
+func NewSandbox(o SandboxOptions) *Sandbox {
+	s := &Sandbox{cacheDir: o.CacheDir}
+	if s.cacheDir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			base = os.TempDir()
+		}
+		s.cacheDir = filepath.Join(base, "lessonl", "gocache")
+	}
+	if abs, err := filepath.Abs(s.cacheDir); err == nil {
+		s.cacheDir = abs
+	}
+	if err := os.MkdirAll(s.cacheDir, 0o755); err != nil {
+		slog.Warn("couldn't create the sandbox build cache; builds will fail to cache", "dir", s.cacheDir, "err", err)
+	}
+	if p, err := osexec.LookPath("prlimit"); err == nil {
+		s.prlimit = p
+	}
+	s.goEnv = findGoPaths()
+	s.hidden = hiddenDirs()
+	s.cgroup = findPidsCgroup()
+
+	switch {
+	case o.Disabled:
+		s.why = "sandbox disabled by the user (--no-sandbox); remove that option to run variants inside bubblewrap"
+	case runtime.GOOS != "linux":
+		s.why = "bubblewrap needs Linux; on " + runtime.GOOS + " variants run with rlimits and timeouts only"
+	default:
+		p, err := osexec.LookPath("bwrap")
+		if err != nil {
+			s.why = "bwrap not found: apt-get install bubblewrap"
+			break
+		}
+		s.bwrap = p
+		// A user namespace drops every capability even when we are root, and
+		// makes RLIMIT_NPROC count only the sandbox's own processes. Where
+		// user namespaces are forbidden, root can still sandbox without one.
+		errUserns := s.probe(true)
+		if errUserns == nil {
+			s.userns, s.enabled = true, true
+			break
+		}
+		if os.Geteuid() == 0 {
+			if err := s.probe(false); err == nil {
+				s.enabled = true
+				break
+			}
+		}
+		s.bwrap = ""
+		s.why = "bwrap cannot create namespaces here: " + errUserns.Error() +
+			"; allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 or kernel.apparmor_restrict_unprivileged_userns=0) or run outside this container"
+	}
+	if !s.enabled {
+		slog.Debug("running variants without bubblewrap", "why", s.why)
+	}
+	return s
+}
+
+// probe runs `bwrap <our usual arguments> true` and returns why it failed.
+func (s *Sandbox) probe(userns bool) error {
+	old := s.userns
+	s.userns = userns
+	defer func() { s.userns = old }()
+	dir, err := os.MkdirTemp("", "lessonl-probe-")
+	if err != nil {
+		return fmt.Errorf("couldn't make a probe directory: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	truePath, err := osexec.LookPath("true")
+	if err != nil {
+		return fmt.Errorf("couldn't find `true` to probe bwrap: %w", err)
+	}
+	args := s.bwrapArgs(RunSpec{Dir: dir, Args: []string{truePath}}, truePath, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := osexec.CommandContext(ctx, s.bwrap, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// Enabled reports whether runs really happen inside bubblewrap.
+func (s *Sandbox) Enabled() bool { return s.enabled }
+
+// Why says, when Enabled is false, why not and how to fix it.
+func (s *Sandbox) Why() string { return s.why }
+
+// CacheDir is the Go build cache that sandboxed builds use (GOCACHE).
+func (s *Sandbox) CacheDir() string { return s.cacheDir }
+
+// SandboxStatus describes how runs are contained, for `lessonl doctor` and
+// reports.
+type SandboxStatus struct {
+	Enabled   bool   `json:"enabled"`
+	Why       string `json:"why,omitempty"`
+	Bwrap     string `json:"bwrap,omitempty"`
+	UserNS    bool   `json:"userns"`
+	Rlimits   string `json:"rlimits"`   // how CPU/memory/file limits are applied
+	Processes string `json:"processes"` // what caps the number of processes
+	CacheDir  string `json:"cache_dir"`
+}
+
+// Status describes the sandbox's containment.
+func (s *Sandbox) Status() SandboxStatus {
+	st := SandboxStatus{Enabled: s.enabled, Why: s.why, Bwrap: s.bwrap, UserNS: s.userns, CacheDir: s.cacheDir}
+	if s.prlimit != "" {
+		st.Rlimits = "prlimit (CPU, address space, file size)"
+	} else {
+		st.Rlimits = "none: prlimit not found (apt-get install util-linux)"
+	}
+	switch {
+	case s.cgroup != nil:
+		st.Processes = "cgroup " + s.cgroup.version + " pids.max"
+	case s.prlimit != "" && s.userns:
+		st.Processes = "RLIMIT_NPROC in a user namespace"
+	case s.prlimit != "" && os.Geteuid() != 0:
+		st.Processes = "RLIMIT_NPROC (counts all of this user's processes)"
+	default:
+		st.Processes = "none: running as root without a writable pids cgroup; a fork bomb is stopped only by the wall clock"
+	}
+	return st
+}
+
+// RunSpec is one command to run in the sandbox.
+type RunSpec struct {
+	Dir      string   // working directory; bound read-write; everything else read-only
+	Writable []string // more read-write directories (the Go build cache is always added)
+	ReadOnly []string // directories to show read-only even if they are under a hidden one (/tmp, /home, /root)
+	Args     []string // argv; Args[0] is resolved on PATH outside the sandbox
+	// Env is added on top of a scrubbed minimal environment: PATH, HOME=Dir,
+	// TMPDIR=/tmp, GOCACHE=CacheDir, GOPATH and GOMODCACHE (read-only),
+	// GOTOOLCHAIN=local, GOPROXY=off, GOFLAGS=-modcacherw=false is not set:
+	// module settings stay as the project has them.
+	Env    []string
+	Limits Limits
+	Stdin  io.Reader // nil = empty
+	// Stdout and Stderr receive at most OutputLimit bytes each (default
+	// 1 MiB); the rest is read and dropped so the process never blocks on a
+	// full pipe. nil = discard.
+	Stdout, Stderr io.Writer
+	OutputLimit    int64
+}
+
+// RunResult is how a sandboxed run ended.
+type RunResult struct {
+	ExitCode        int    // -1 if killed by a signal
+	Signal          string // e.g. "killed", "segmentation fault"
+	TimedOut        bool   // the wall clock expired and we killed the tree
+	Canceled        bool   // the context was cancelled and we killed the tree
+	CPUExceeded     bool   // best effort: SIGXCPU, or killed after using the CPU limit
+	MemoryExceeded  bool   // best effort: an out-of-memory message on stderr
+	ProcsExceeded   bool   // best effort: the pids cgroup refused a fork
+	OutputTruncated bool   // Stdout or Stderr hit OutputLimit
+	Wall            time.Duration
+	CPU             time.Duration // user+system time of the whole tree (when it was reaped normally)
+}
+
+const defaultOutputLimit = 1 << 20
+
+// Run runs spec.Args under the sandbox and waits for the whole tree to end.
+// The error is only for failures to start (bad spec, missing program); how the
+// program ended is in RunResult. Cancelling ctx kills every process of the run
+// before Run returns.
+func (s *Sandbox) Run(ctx context.Context, spec RunSpec) (RunResult, error) {
+	if len(spec.Args) == 0 {
+		return RunResult{}, errors.New("couldn't run in the sandbox: no command given; set RunSpec.Args")
+	}
+	if err := ctx.Err(); err != nil {
+		return RunResult{}, fmt.Errorf("couldn't start %s: %w", spec.Args[0], err)
+	}
+	dir, err := realDir(spec.Dir)
+	if err != nil {
+		return RunResult{}, fmt.Errorf("couldn't use %q as the sandbox's work directory: %w; pass an existing directory in RunSpec.Dir", spec.Dir, err)
+	}
+	spec.Dir = dir
+	prog, err := lookPathIn(spec.Args[0], dir)
+	if err != nil {
+		return RunResult{}, fmt.Errorf("couldn't find %q: %w; install it or pass an absolute path", spec.Args[0], err)
+	}
+	lim := spec.Limits.withDefaults()
+	spec.Limits = lim
+
+	var cg *runCgroup
+	if s.cgroup != nil {
+		cg, err = s.cgroup.newRun(lim.Procs + 4) // +4: sh, bwrap and its pid 1
+		if err != nil {
+			slog.Warn("couldn't create a pids cgroup for this run; processes capped by rlimits only", "err", err)
+			cg = nil
+		}
+	}
+	defer cg.remove()
+
+	argv := s.commandLine(spec, prog, cg)
+	cmd := osexec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = s.env(spec)
+	cmd.SysProcAttr = sysProcAttr()
+	cmd.Stdin = spec.Stdin
+	limit := spec.OutputLimit
+	if limit <= 0 {
+		limit = defaultOutputLimit
+	}
+	stdout := &capWriter{w: spec.Stdout, left: limit}
+	stderr := &capWriter{w: spec.Stderr, left: limit, tail: true}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// Should a process escape the kill (it cannot inside bwrap), Wait still
+	// returns once its pipes have been given this long.
+	cmd.WaitDelay = 2 * time.Second
+
+	var info *infoPipe
+	if s.enabled {
+		info, err = newInfoPipe()
+		if err != nil {
+			return RunResult{}, fmt.Errorf("couldn't start the sandbox: %w", err)
+		}
+		cmd.ExtraFiles = []*os.File{info.w}
+	}
+
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		info.close()
+		return RunResult{}, fmt.Errorf("couldn't start %s in the sandbox: %w", spec.Args[0], err)
+	}
+	if info != nil {
+		info.w.Close() // the child has its copy
+		go info.read()
+	}
+
+	var res RunResult
+	done := make(chan struct{})
+	var killOnce sync.Once
+	kill := func() {
+		killOnce.Do(func() { s.killTree(cmd.Process.Pid, info, cg) })
+	}
+	waitDone := make(chan struct{})
+	go func() {
+		defer close(waitDone)
+		timer := time.NewTimer(lim.Wall)
+		defer timer.Stop()
+		select {
+		case <-done:
+		case <-timer.C:
+			res.TimedOut = true
+			kill()
+		case <-ctx.Done():
+			res.Canceled = true
+			kill()
+		}
+	}()
+	waitErr := cmd.Wait()
+	close(done)
+	<-waitDone
+	res.Wall = time.Since(start)
+	// The outer process is gone; make sure nothing it started outlives it
+	// (after a kill, bwrap's pid 1 is torn down asynchronously).
+	if res.TimedOut || res.Canceled {
+		kill()
+	}
+	s.reap(info, cg)
+	if info != nil {
+		info.close()
+	}
+
+	ps := cmd.ProcessState
+	if ps != nil {
+		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok && ru != nil {
+			res.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
+	}
+	var sig syscall.Signal = -1
+	switch {
+	case ps == nil:
+		res.ExitCode = -1
+	case !ps.Exited():
+		res.ExitCode = -1
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			sig = ws.Signal()
+		}
+	default:
+		res.ExitCode = ps.ExitCode()
+		// bwrap's pid 1 reports a command killed by signal N as exit 128+N.
+		if s.enabled && res.ExitCode > 128 && res.ExitCode < 128+65 {
+			sig = syscall.Signal(res.ExitCode - 128)
+			res.ExitCode = -1
+		}
+	}
+	if sig > 0 {
+		res.Signal = sig.String()
+	}
+	if res.TimedOut || res.Canceled {
+		res.ExitCode = -1
+		if res.Signal == "" {
+			res.Signal = syscall.SIGKILL.String()
+		}
+	}
+	if waitErr != nil && ps == nil {
+		slog.Debug("sandboxed command ended abnormally", "err", waitErr)
+	}
+	res.CPUExceeded = sig == syscall.SIGXCPU ||
+		(sig == syscall.SIGKILL && !res.TimedOut && !res.Canceled && res.CPU >= lim.CPU)
+	res.MemoryExceeded = outOfMemory(stderr.tailBytes())
+	res.ProcsExceeded = cg.refusedFork()
+	res.OutputTruncated = stdout.dropped || stderr.dropped
+	return res, nil
+}
+
+// commandLine builds [sh -c join-cgroup] [bwrap ... --] [prlimit ... --] prog args.
+func (s *Sandbox) commandLine(spec RunSpec, prog string, cg *runCgroup) []string {
+	var argv []string
+	if cg != nil {
+		// The shell joins the run's cgroup before exec'ing the rest, so every
+		// descendant is counted from its first fork.
+		argv = append(argv, "/bin/sh", "-c", `echo $$ > "$0" && exec "$@"`, cg.procsFile())
+	}
+	inner := append(s.rlimitArgs(spec.Limits), prog)
+	inner = append(inner, spec.Args[1:]...)
+	if s.enabled {
+		argv = append(argv, s.bwrap)
+		argv = append(argv, s.bwrapArgs(spec, prog, []string{"--info-fd", "3"})...)
+	}
+	return append(argv, inner...)
+}
+
+func (s *Sandbox) rlimitArgs(l Limits) []string {
+	if s.prlimit == "" {
+		return nil
+	}
+	cpu := int64(math.Ceil(l.CPU.Seconds()))
+	args := []string{
+		s.prlimit,
+		fmt.Sprintf("--cpu=%d:%d", cpu, cpu+1),
+		fmt.Sprintf("--as=%d", l.Memory),
+		fmt.Sprintf("--fsize=%d", l.FileSize),
+		"--core=0",
+	}
+	// RLIMIT_NPROC never binds root, and outside a user namespace it counts
+	// every process of the user, not just ours.
+	switch {
+	case s.enabled && s.userns:
+		args = append(args, fmt.Sprintf("--nproc=%d", l.Procs))
+	case os.Geteuid() != 0 && s.cgroup == nil:
+		args = append(args, fmt.Sprintf("--nproc=%d", l.Procs+countUserTasks(os.Geteuid())))
+	}
+	return append(args, "--")
+}
+
+// bwrapArgs are bwrap's options up to and including "--".
+func (s *Sandbox) bwrapArgs(spec RunSpec, prog string, extra []string) []string {
+	a := []string{"--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"}
+	// Hidden directories: home directories (secrets), /run (sockets such as
+	// docker.sock stay connectable on a read-only mount).
+	for _, d := range s.hidden {
+		a = append(a, "--tmpfs", d)
+	}
+	// Read-only things the command needs that may sit under a hidden
+	// directory: the toolchain, the module cache, the program itself.
+	var ro []string
+	ro = append(ro, s.goEnv.goroot, s.goEnv.gomodcache)
+	ro = append(ro, spec.ReadOnly...)
+	if !underAny(prog, append([]string{spec.Dir}, spec.Writable...)) {
+		ro = append(ro, prog)
+	}
+	for _, p := range ro {
+		if p == "" || !s.isHidden(p) {
+			continue
+		}
+		if rp, err := filepath.EvalSymlinks(p); err == nil {
+			a = append(a, "--ro-bind", rp, rp)
+		}
+	}
+	for _, w := range append([]string{s.cacheDir}, spec.Writable...) {
+		if rp, err := filepath.EvalSymlinks(w); err == nil {
+			a = append(a, "--bind", rp, rp)
+		}
+	}
+	a = append(a, "--bind", spec.Dir, spec.Dir, "--chdir", spec.Dir,
+		"--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+		"--hostname", "lessonl-sandbox", "--die-with-parent", "--new-session")
+	if s.userns {
+		a = append(a, "--unshare-user", "--uid", "65534", "--gid", "65534")
+	} else {
+		a = append(a, "--cap-drop", "ALL")
+	}
+	a = append(a, "--clearenv")
+	for _, kv := range s.env(spec) {
+		k, v, _ := strings.Cut(kv, "=")
+		a = append(a, "--setenv", k, v)
+	}
+	a = append(a, extra...)
+	return append(a, "--")
+}
+
+// isHidden reports whether p is under /tmp or a directory replaced by tmpfs.
+func (s *Sandbox) isHidden(p string) bool {
+	return underAny(p, append([]string{"/tmp"}, s.hidden...))
+}
+
+// env is the scrubbed environment of a run: nothing of ours leaks in.
+func (s *Sandbox) env(spec RunSpec) []string {
+	path := "/usr/local/bin:/usr/bin:/bin"
+	if s.goEnv.goroot != "" {
+		path = filepath.Join(s.goEnv.goroot, "bin") + ":" + path
+	}
+	base := []string{
+		"PATH=" + path,
+		"HOME=" + spec.Dir,
+		"TMPDIR=/tmp",
+		"LANG=C.UTF-8",
+		"GOCACHE=" + s.cacheDir,
+		"GOTOOLCHAIN=local",
+		"GOPROXY=off",
+		"GOTELEMETRY=off",
+	}
+	if s.goEnv.gopath != "" {
+		base = append(base, "GOPATH="+s.goEnv.gopath)
+	}
+	if s.goEnv.gomodcache != "" {
+		base = append(base, "GOMODCACHE="+s.goEnv.gomodcache)
+	}
+	return mergeEnv(base, spec.Env)
+}
+
+// mergeEnv returns base with extra's keys overriding, order kept.
+func mergeEnv(base, extra []string) []string {
+	idx := map[string]int{}
+	out := make([]string, 0, len(base)+len(extra))
+	for _, kv := range append(append([]string(nil), base...), extra...) {
+		k, _, _ := strings.Cut(kv, "=")
+		if i, ok := idx[k]; ok {
+			out[i] = kv
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, kv)
+	}
+	return out
+}
+
+// killTree kills everything the run started: bwrap's pid 1 (which takes its
+// whole pid namespace with it), the process group, and the cgroup's members.
+func (s *Sandbox) killTree(pid int, info *infoPipe, cg *runCgroup) {
+	if info != nil {
+		if child := info.childPid(); child > 0 {
+			_ = syscall.Kill(child, syscall.SIGKILL)
+		}
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	cg.killAll()
+}
+
+// reap waits until no process of the run is left: the cgroup is empty, or
+// bwrap's pid 1 (and so its namespace) is gone.
+func (s *Sandbox) reap(info *infoPipe, cg *runCgroup) {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		alive := false
+		if cg != nil && cg.populated() {
+			alive = true
+			cg.killAll()
+		}
+		if info != nil {
+			if child := info.childPid(); child > 0 && processAlive(child) {
+				alive = true
+				_ = syscall.Kill(child, syscall.SIGKILL)
+			}
+		}
+		if !alive {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	slog.Warn("sandboxed processes survived SIGKILL for 10s", "cgroup", cg != nil)
+}
+
+// processAlive reports whether pid exists and is not a zombie (a zombie pid 1
+// of a pid namespace has already killed the rest of its namespace).
+func processAlive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the command name in parentheses, which may contain
+	// spaces or parentheses itself.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return false
+	}
+	state := b[i+2]
+	return state != 'Z' && state != 'X'
+}
+
+// infoPipe carries bwrap's --info-fd JSON: the pid of its pid 1.
+type infoPipe struct {
+	r, w *os.File
+	mu   sync.Mutex
+	pid  int
+	got  chan struct{}
+}
+
+func newInfoPipe() (*infoPipe, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	return &infoPipe{r: r, w: w, got: make(chan struct{})}, nil
+}
+
+func (p *infoPipe) read() {
+	defer close(p.got)
+	var info struct {
+		ChildPid int `json:"child-pid"`
+	}
+	b, _ := io.ReadAll(io.LimitReader(p.r, 1<<16))
+	if json.Unmarshal(b, &info) == nil {
+		p.mu.Lock()
+		p.pid = info.ChildPid
+		p.mu.Unlock()
+	}
+}
+
+func (p *infoPipe) childPid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pid
+}
+
+func (p *infoPipe) close() {
+	if p == nil {
+		return
+	}
+	p.w.Close()
+	p.r.Close()
+}
+
+// capWriter keeps the first left bytes (and, for stderr, a tail for
+// diagnosis) and swallows the rest.
+type capWriter struct {
+	w       io.Writer
+	left    int64
+	dropped bool
+	tail    bool
+	buf     []byte // last tailSize bytes when tail is set
+	mu      sync.Mutex
+}
+
+const tailSize = 8 << 10
+
+func (c *capWriter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tail {
+		c.buf = append(c.buf, p...)
+		if len(c.buf) > tailSize {
+			c.buf = append(c.buf[:0:0], c.buf[len(c.buf)-tailSize:]...)
+		}
+	}
+	n := int64(len(p))
+	if n > c.left {
+		c.dropped = true
+		n = c.left
+	}
+	if c.w != nil && n > 0 {
+		// A failing destination must not stall the program: keep draining.
+		_, _ = c.w.Write(p[:n])
+	}
+	c.left -= n
+	return len(p), nil
+}
+
+func (c *capWriter) tailBytes() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf
+}
+
+// outOfMemory recognises the messages of runtimes that ran out of memory
+// under RLIMIT_AS (Go, glibc, C++, Python).
+func outOfMemory(stderr []byte) bool {
+	for _, m := range []string{
+		"runtime: out of memory",
+		"cannot allocate memory",
+		"std::bad_alloc",
+		"MemoryError",
+		"out of memory",
+	} {
+		if bytes.Contains(stderr, []byte(m)) {
+			return true
+		}
+	}
+	return false
+}
+
+func realDir(dir string) (string, error) {
+	if dir == "" {
+		return "", errors.New("no directory given")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	rp, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(rp)
+	if err != nil {
+		return "", err
+	}
+	if !fi.IsDir() {
+		return "", errors.New("not a directory")
+	}
+	return rp, nil
+}
+
+// lookPathIn resolves name like a shell would from dir, and returns an
+// absolute, symlink-free path (bwrap binds real paths).
+func lookPathIn(name, dir string) (string, error) {
+	var p string
+	if strings.Contains(name, "/") {
+		p = name
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return "", err
+		}
+		if fi.IsDir() || fi.Mode()&0o111 == 0 {
+			return "", errors.New("not an executable file")
+		}
+	} else {
+		var err error
+		p, err = osexec.LookPath(name)
+		if err != nil {
+			return "", err
+		}
+		if p, err = filepath.Abs(p); err != nil {
+			return "", err
+		}
+	}
+	return filepath.EvalSymlinks(p)
+}
+
+func underAny(p string, dirs []string) bool {
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		if p == d || strings.HasPrefix(p, strings.TrimSuffix(d, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// hiddenDirs are replaced by empty tmpfs inside bwrap: home directories and
+// /run. The user's home is added when it lives elsewhere.
+func hiddenDirs() []string {
+	var out []string
+	add := func(d string) {
+		if d == "" || d == "/" || underAny(d, out) {
+			return
+		}
+		rp, err := filepath.EvalSymlinks(d)
+		if err != nil {
+			return
+		}
+		if fi, err := os.Stat(rp); err != nil || !fi.IsDir() || rp == "/" || underAny(rp, out) {
+			return
+		}
+		out = append(out, rp)
+	}
+	add("/root")
+	add("/home")
+	add("/run")
+	if h, err := os.UserHomeDir(); err == nil {
+		add(h)
+	}
+	return out
+}
+
+// findGoPaths asks the go command on PATH where its toolchain and module cache
+// are, so they stay visible (read-only) inside the sandbox.
+func findGoPaths() goPaths {
+	gobin, err := osexec.LookPath("go")
+	if err != nil {
+		return goPaths{}
+	}
+	out, err := osexec.Command(gobin, "env", "GOROOT", "GOPATH", "GOMODCACHE").Output()
+	if err != nil {
+		return goPaths{}
+	}
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(lines) < 3 {
+		return goPaths{}
+	}
+	return goPaths{goroot: lines[0], gopath: lines[1], gomodcache: lines[2]}
+}
+
+// countUserTasks counts the threads of uid, for an RLIMIT_NPROC that allows
+// Procs more than the user already runs.
+func countUserTasks(uid int) int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/status")
+		if err != nil {
+			continue
+		}
+		var threads, owner = 0, -1
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Uid:"); ok {
+				if f := strings.Fields(v); len(f) > 0 {
+					owner, _ = strconv.Atoi(f[0])
+				}
+			}
+			if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+				threads, _ = strconv.Atoi(strings.TrimSpace(v))
+			}
+		}
+		if owner == uid {
+			n += threads
+		}
+	}
+	return n
+}

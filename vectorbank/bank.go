@@ -86,8 +86,13 @@ func Open(dir string, emb Embedder) (*Bank, error) {
 			return nil, err
 		}
 		if b.embName == "" {
-			// A new store takes this embedder's identity.
+			// A new store takes this embedder's identity. Another process may
+			// have named one first: appending re-reads the log, so check again.
 			if err := b.appendLocked(record{Op: opHeader, Format: formatV1, Embedder: emb.Name(), Dim: emb.Dim()}); err != nil {
+				lockf.Close()
+				return nil, err
+			}
+			if err := b.checkEmbedderLocked(emb); err != nil {
 				lockf.Close()
 				return nil, err
 			}
@@ -246,8 +251,21 @@ func cloneLesson(l Lesson) Lesson {
 	return l
 }
 
-// sync applies what other processes appended since we last looked.
+// sync applies what other processes appended since we last looked. The
+// common case, nothing new, costs one stat and no exclusive lock, so
+// concurrent Selects do not queue behind each other.
 func (b *Bank) sync() error {
+	fi, err := os.Stat(b.path)
+	b.mu.RLock()
+	unchanged := err == nil && b.fi != nil && os.SameFile(fi, b.fi) && fi.Size() == b.off
+	closed := b.closed
+	b.mu.RUnlock()
+	if closed {
+		return ErrClosed
+	}
+	if unchanged {
+		return nil
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {

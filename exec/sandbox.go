@@ -163,7 +163,7 @@ func (s *Sandbox) probe(userns bool) error {
 	if err != nil {
 		return fmt.Errorf("couldn't find `true` to probe bwrap: %w", err)
 	}
-	args := s.bwrapArgs(RunSpec{Dir: dir, Args: []string{truePath}}, truePath, nil)
+	args := append(s.bwrapArgs(RunSpec{Dir: dir, Args: []string{truePath}}, truePath, nil), truePath)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := osexec.CommandContext(ctx, s.bwrap, args...)

@@ -294,13 +294,14 @@ func writeBroken(w http.ResponseWriter, body []byte, mb *Misbehave) {
 func splitTokens(text string) []string {
 	var out []string
 	start := 0
-	inSpace := false
+	inSpace, word := false, false // word: the current chunk has a non-space
 	for i, r := range text {
 		sp := unicode.IsSpace(r)
-		if !sp && inSpace && i > start {
+		if !sp && inSpace && word {
 			out = append(out, text[start:i])
-			start = i
+			start, word = i, false
 		}
+		word = word || !sp
 		inSpace = sp
 	}
 	if start < len(text) {

@@ -187,6 +187,18 @@ func checkFields(v any, t reflect.Type, path string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if t == reflect.TypeFor[Duration]() {
+		// Checked here rather than in UnmarshalJSON, whose errors lose the path.
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		var d Duration
+		if err := d.UnmarshalJSON(raw); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return nil
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		obj, ok := v.(map[string]any)

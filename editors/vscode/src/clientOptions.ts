@@ -1,0 +1,52 @@
+// What the language client is configured with, kept free of runtime imports of
+// `vscode` so the tests can check it: which documents reach the server, and the
+// middleware that routes lessonl.optimize through the extension and answers
+// configuration requests with the mapped settings.
+import type { Middleware } from 'vscode-languageclient';
+import { ConfigurationParams, ResponseError } from 'vscode-languageserver-protocol';
+import { ServerConfig, answerConfiguration } from './config';
+import { CONFIG_SECTION, LANGUAGES, ServerCommand } from './ids';
+
+// Only real files and unsaved buffers: the diff editor's virtual documents have
+// a .go/.c name too, and must never be opened on the server.
+export function documentSelector(): { scheme: string; language: string }[] {
+  return LANGUAGES.flatMap((language) => [
+    { scheme: 'file', language },
+    { scheme: 'untitled', language },
+  ]);
+}
+
+export interface MiddlewareHooks {
+  // Runs lessonl.optimize with a cancellable notification; resolves with the server's answer.
+  optimize(args: unknown[]): Promise<unknown>;
+  // The current mapped configuration (only explicitly set keys).
+  serverConfig(): ServerConfig;
+  // Sends workspace/didChangeConfiguration with the mapped configuration.
+  sendConfig(): Promise<void>;
+}
+
+export function buildMiddleware(h: MiddlewareHooks): Middleware {
+  return {
+    // vscode-languageclient registers every server command as a VS Code command
+    // that calls this middleware; lessonl.optimize from a code action or lens thus
+    // gets the same progress notification as the palette command.
+    executeCommand: (command, args, next) =>
+      command === ServerCommand.optimize ? h.optimize(args) : next(command, args),
+    workspace: {
+      configuration: async (params: ConfigurationParams, token, next) => {
+        const config = h.serverConfig();
+        const ours = (s: string | undefined) => s === CONFIG_SECTION || (s ?? '').startsWith(CONFIG_SECTION + '.');
+        let others: unknown[] = [];
+        if (params.items.some((i) => !ours(i.section))) {
+          const answer = await next(params, token);
+          if (answer instanceof ResponseError) return answer;
+          others = answer as unknown[];
+        }
+        return answerConfiguration(params.items, config, (i) => others[i] ?? null);
+      },
+      // The client's own synchronisation would send every `lessonl.*` value,
+      // including defaults and lessonl.serverPath (an unknown key to the server).
+      didChangeConfiguration: () => h.sendConfig(),
+    },
+  };
+}

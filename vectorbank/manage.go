@@ -239,6 +239,9 @@ func (b *Bank) ImportContext(ctx context.Context, r io.Reader) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := b.sync(); err != nil {
+		return 0, err
+	}
 	b.mu.RLock()
 	target, tdim, emb := b.embName, b.dim, b.emb
 	b.mu.RUnlock()

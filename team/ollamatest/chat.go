@@ -61,7 +61,6 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, msg)
 		return
 	}
-	setModelForLog(w, req.Model)
 	stream := req.Stream == nil || *req.Stream
 	rec.Model, rec.Messages, rec.Options, rec.Stream = req.Model, req.Messages, req.Options, stream
 	rec.KeepAlive, rec.Format = rawString(req.KeepAlive), rawString(req.Format)
@@ -78,6 +77,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		rec.Status, rec.Error = plan.misbehave.Status, misbehaveMessage(plan.misbehave, req.Model)
 	}
 	s.record(rec)
+	setLog(w, req.Model, plan.describe())
 
 	if plan.status != 0 {
 		writeError(w, plan.status, plan.errMsg)
@@ -154,6 +154,37 @@ func (s *Server) planChat(req chatRequest) chatPlan {
 	s.nextRep[key]++
 	p.reply = m.m.Replies[i]
 	return p
+}
+
+// describe says, for the log, what the script chose.
+func (p chatPlan) describe() string {
+	var parts []string
+	switch {
+	case p.status != 0:
+		return ""
+	case p.rule >= 0:
+		parts = append(parts, fmt.Sprintf("rule %d", p.rule))
+	default:
+		parts = append(parts, "replies")
+	}
+	if mb := p.misbehave; mb != nil {
+		if mb.Latency > 0 {
+			parts = append(parts, "latency "+time.Duration(mb.Latency).String())
+		}
+		if mb.Hang {
+			parts = append(parts, "hang")
+		}
+		if mb.Status != 0 {
+			parts = append(parts, fmt.Sprintf("status %d", mb.Status))
+		}
+		if mb.CutAfter != 0 {
+			parts = append(parts, fmt.Sprintf("cut_after %d", mb.CutAfter))
+		}
+		if mb.Garbage {
+			parts = append(parts, "garbage")
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (r *compiledRule) matches(msgs []Message) bool {

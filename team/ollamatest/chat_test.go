@@ -391,27 +391,31 @@ func TestChatHangUntilTheClientGivesUp(t *testing.T) {
 
 func TestCloseReleasesHungHandlers(t *testing.T) {
 	srv, c := start(t, models(map[string]*ollamatest.Model{"m": {Misbehave: &ollamatest.Misbehave{Hang: true}, Replies: []string{"x"}}}))
-	errc := make(chan error, 1)
-	go func() {
-		_, err := chat(context.Background(), c, "m", true, "", "x") // no deadline: only Close can end it
-		errc <- err
-	}()
-	waitForRequests(t, srv, 1)
-	srv.Close() // returns only once the hung handler has returned
-	if err := <-errc; err == nil {
-		t.Error("hung call ended without error when the server closed")
+	errc := make(chan error, 3)
+	for range 3 {
+		go func() {
+			_, err := chat(context.Background(), c, "m", true, "", "x") // no deadline: only Close can end it
+			errc <- err
+		}()
+	}
+	if err := srv.WaitForRequests(ctxT(t), 3); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close() // returns only once the hung handlers have returned
+	for range 3 {
+		if err := <-errc; err == nil {
+			t.Error("hung call ended without error when the server closed")
+		}
 	}
 }
 
-// waitForRequests polls until the server has recorded n requests.
-func waitForRequests(t *testing.T, srv *ollamatest.Server, n int) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for len(srv.Requests()) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("server recorded %d requests, want %d", len(srv.Requests()), n)
-		}
-		time.Sleep(5 * time.Millisecond)
+func TestWaitForRequestsEndsWithItsContext(t *testing.T) {
+	srv, _ := start(t, models(nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := srv.WaitForRequests(ctx, 1)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "received 0 requests") {
+		t.Errorf("WaitForRequests = %v, want the deadline and the count so far", err)
 	}
 }
 

@@ -71,6 +71,9 @@ func TestServeUntilStdinCloses(t *testing.T) {
 	if _, err := c.Show(ctxT(t), &api.ShowRequest{Model: "qwen2.5-coder:7b"}); err != nil {
 		t.Fatalf("Show on the standalone server: %v", err)
 	}
+	if _, err := chat(ctxT(t), c, "deepseek-coder:6.7b", true, "", "Make this Go function faster."); err != nil {
+		t.Fatal(err)
+	}
 	stdinW.Close()
 	select {
 	case err := <-done:
@@ -80,7 +83,9 @@ func TestServeUntilStdinCloses(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("Serve did not return after stdin closed")
 	}
-	if log := stderr.String(); !strings.Contains(log, "path=/api/show") || !strings.Contains(log, "model=qwen2.5-coder:7b") || !strings.Contains(log, "status=200") {
+	log := stderr.String()
+	if !strings.Contains(log, "path=/api/show") || !strings.Contains(log, "model=qwen2.5-coder:7b") || !strings.Contains(log, "status=200") ||
+		!strings.Contains(log, `path=/api/chat status=200 model=deepseek-coder:6.7b`) || !strings.Contains(log, "script=replies") {
 		t.Errorf("stderr log lacks the request:\n%s", log)
 	}
 	if err := c.Heartbeat(ctxT(t)); err == nil {

@@ -1,6 +1,7 @@
 package ollamatest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -42,7 +43,7 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 		fail(status, msg)
 		return
 	}
-	setModelForLog(w, req.Model)
+	setLog(w, req.Model, "")
 	rec.Model, rec.Options, rec.KeepAlive = req.Model, req.Options, rawString(req.KeepAlive)
 	// Ollama accepts one string or a list of strings; an empty string is no input.
 	var input []string
@@ -71,28 +72,12 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.mu.Lock()
-	_, m, present := s.lookup(req.Model)
-	var mb *Misbehave
-	dim := defaultEmbedDim
-	if present {
-		mb = m.m.Misbehave
-		if m.m.EmbedDim > 0 {
-			dim = m.m.EmbedDim
-		}
-	}
-	s.mu.Unlock()
+	dim, mb, present := s.embedModel(req.Model)
 	if !present {
 		fail(http.StatusNotFound, notFound(req.Model))
 		return
 	}
-	rec.Status = http.StatusOK
-	switch {
-	case mb != nil && mb.Hang:
-		rec.Status = 0
-	case mb != nil && mb.Status != 0:
-		rec.Status, rec.Error = mb.Status, misbehaveMessage(mb, req.Model)
-	}
+	recordEmbedStatus(&rec, mb)
 	s.record(rec)
 	if !s.beforeAnswer(w, r, mb, req.Model) {
 		return
@@ -116,6 +101,77 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, fmt.Sprintf("ollamatest: couldn't encode embeddings: %v", err))
 		return
 	}
+	writeBroken(w, body, mb)
+}
+
+// embedModel looks up a model for embedding: its vector length, its
+// misbehaviour, and whether it is present.
+func (s *Server) embedModel(name string) (dim int, mb *Misbehave, present bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, m, present := s.lookup(name)
+	if !present {
+		return 0, nil, false
+	}
+	return cmp.Or(m.m.EmbedDim, defaultEmbedDim), m.m.Misbehave, true
+}
+
+// recordEmbedStatus sets the status a misbehaving embedding call will answer.
+func recordEmbedStatus(rec *Request, mb *Misbehave) {
+	rec.Status = http.StatusOK
+	switch {
+	case mb != nil && mb.Hang:
+		rec.Status = 0
+	case mb != nil && mb.Status != 0:
+		rec.Status, rec.Error = mb.Status, misbehaveMessage(mb, rec.Model)
+	}
+}
+
+// handleEmbeddings is the legacy /api/embeddings (one prompt, float64
+// vector), which chromem-go's built-in Ollama embedder still calls.
+func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Model     string          `json:"model"`
+		Prompt    string          `json:"prompt"`
+		KeepAlive json.RawMessage `json:"keep_alive"`
+		Options   map[string]any  `json:"options"`
+	}
+	rec := Request{Method: r.Method, Path: r.URL.Path, Time: time.Now(), Rule: -1}
+	fail := func(status int, msg string) {
+		rec.Status, rec.Error = status, msg
+		s.record(rec)
+		writeError(w, status, msg)
+	}
+	if status, msg := readBody(w, r, &req); status != 0 {
+		fail(status, msg)
+		return
+	}
+	setLog(w, req.Model, "")
+	rec.Model, rec.Options, rec.KeepAlive = req.Model, req.Options, rawString(req.KeepAlive)
+	if req.Prompt != "" {
+		rec.Input = []string{req.Prompt}
+	}
+	if strings.TrimSpace(req.Model) == "" {
+		fail(http.StatusBadRequest, "model is required")
+		return
+	}
+	dim, mb, present := s.embedModel(req.Model)
+	if !present {
+		fail(http.StatusNotFound, notFound(req.Model))
+		return
+	}
+	recordEmbedStatus(&rec, mb)
+	s.record(rec)
+	if !s.beforeAnswer(w, r, mb, req.Model) {
+		return
+	}
+	vec := []float64{}
+	if req.Prompt != "" { // an empty prompt only loads the model, as in Ollama
+		for _, x := range Embedding(req.Prompt, dim) {
+			vec = append(vec, float64(x))
+		}
+	}
+	body, _ := json.Marshal(map[string][]float64{"embedding": vec})
 	writeBroken(w, body, mb)
 }
 

@@ -138,3 +138,21 @@ func TestBadRequestBodies(t *testing.T) {
 		}
 	}
 }
+
+func TestLegacyEmbeddings(t *testing.T) {
+	_, c := start(t, models(map[string]*ollamatest.Model{"e": {Embed: true, EmbedDim: 32}, "absent": {Embed: true, Missing: true}}))
+	ctx := ctxT(t)
+	resp, err := c.Embeddings(ctx, &api.EmbeddingRequest{Model: "e", Prompt: "reslice to drop bounds checks"})
+	if err != nil {
+		t.Fatalf("Embeddings: %v", err)
+	}
+	want := ollamatest.Embedding("reslice to drop bounds checks", 32)
+	if len(resp.Embedding) != 32 || float32(resp.Embedding[5]) != want[5] {
+		t.Errorf("legacy embedding = %v, want the /api/embed vector as float64", resp.Embedding)
+	}
+	if empty, err := c.Embeddings(ctx, &api.EmbeddingRequest{Model: "e"}); err != nil || len(empty.Embedding) != 0 {
+		t.Errorf("empty prompt: %v, %v; want an empty vector (it only loads the model)", empty, err)
+	}
+	_, err = c.Embeddings(ctx, &api.EmbeddingRequest{Model: "absent", Prompt: "x"})
+	wantStatus(404, "not found")(t, err)
+}

@@ -1,13 +1,19 @@
 package ollamatest_test
 
 import (
+	"context"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ollama/ollama/api"
 
 	"github.com/lessonl/lessonl/team/ollamatest"
 )
@@ -136,4 +142,38 @@ func TestExampleScriptPlaysATeam(t *testing.T) {
 	if typeCheck(c1) != nil {
 		t.Errorf("with the lessons, C should answer a building variant, got:\n%s", c1)
 	}
+}
+
+// A test starts a server with a script, points the real client at it, and
+// asserts on what the team sent.
+func ExampleNew() {
+	srv := ollamatest.New(ollamatest.Script{Models: map[string]*ollamatest.Model{
+		"qwen2.5-coder:7b": {
+			Rules:   []ollamatest.Rule{{Contains: []string{"lesson X"}, Reply: "variant Y"}},
+			Replies: []string{"variant Z"},
+		},
+	}})
+	defer srv.Close()
+
+	u, _ := url.Parse(srv.URL())
+	c := api.NewClient(u, http.DefaultClient)
+	stream := false
+	for _, prompt := range []string{"make it faster", "make it faster; lesson X says ..."} {
+		c.Chat(context.Background(), &api.ChatRequest{
+			Model: "qwen2.5-coder:7b", Stream: &stream,
+			Messages: []api.Message{{Role: "user", Content: prompt}},
+			Options:  map[string]any{"temperature": 0.2, "num_ctx": 8192},
+		}, func(r api.ChatResponse) error {
+			fmt.Println(r.Message.Content)
+			return nil
+		})
+	}
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Path, r.Rule, r.Options["num_ctx"])
+	}
+	// Output:
+	// variant Z
+	// variant Y
+	// /api/chat -1 8192
+	// /api/chat 0 8192
 }

@@ -119,7 +119,7 @@ func (s *Server) handleShow(w http.ResponseWriter, r *http.Request) {
 	}
 	name := cmp.Or(req.Model, req.Name)
 	rec.Model = name
-	setModelForLog(w, name)
+	setLog(w, name, "")
 	if strings.TrimSpace(name) == "" {
 		fail(http.StatusBadRequest, "model is required")
 		return
@@ -185,7 +185,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 	name := cmp.Or(req.Model, req.Name)
 	stream := req.Stream == nil || *req.Stream
 	rec.Model, rec.Stream = name, stream
-	setModelForLog(w, name)
+	setLog(w, name, "")
 	if strings.TrimSpace(name) == "" {
 		rec.Status, rec.Error = http.StatusBadRequest, "invalid model name"
 		s.record(rec)

@@ -1,15 +1,3 @@
-// Package ollamatest is a scripted, Ollama-compatible HTTP server for tests.
-//
-// It speaks the parts of the Ollama REST API that github.com/ollama/ollama/api
-// (v0.17.4) uses — /api/chat (NDJSON streamed or not), /api/embed, /api/tags,
-// /api/show, /api/pull, /api/version, HEAD and GET / — with the same wire
-// formats, status codes and error bodies, so the real client can be pointed at
-// it. Each model plays a script: rules that match the request's messages,
-// ordered replies, and misbehaviour on demand (latency, HTTP errors, a stream cut
-// mid-message, garbage, a hang).
-//
-// Every test that involves a model uses it, in process (New) or standalone
-// (`lessonl ollamatest --script FILE`).
 package ollamatest
 
 import (

@@ -33,6 +33,7 @@ type Server struct {
 	nextRep  map[string]int   // model key -> index of the next reply
 	pulled   map[string]bool  // missing models made present by /api/pull
 	requests []Request
+	recorded chan struct{} // closed and replaced at every recorded request
 }
 
 // Request is one request the server received, as recorded for assertions.
@@ -100,11 +101,12 @@ func Listen(addr string, s Script, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("couldn't start scripted Ollama on %s (is a real Ollama or another server using it? pick another --addr, or 127.0.0.1:0 for a free port): %w", addr, err)
 	}
 	srv := &Server{
-		ln:      ln,
-		url:     "http://" + ln.Addr().String(),
-		log:     slog.New(slog.DiscardHandler),
-		started: time.Now().UTC().Truncate(time.Second),
-		closing: make(chan struct{}),
+		ln:       ln,
+		url:      "http://" + ln.Addr().String(),
+		log:      slog.New(slog.DiscardHandler),
+		started:  time.Now().UTC().Truncate(time.Second),
+		closing:  make(chan struct{}),
+		recorded: make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(srv)
@@ -186,6 +188,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/show", s.handleShow)
 	mux.HandleFunc("POST /api/chat", s.handleChat)
 	mux.HandleFunc("POST /api/embed", s.handleEmbed)
+	mux.HandleFunc("POST /api/embeddings", s.handleEmbeddings)
 	mux.HandleFunc("POST /api/pull", s.handlePull)
 	mux.HandleFunc("GET /ollamatest/requests", s.handleAdminRequests)
 	mux.HandleFunc("PUT /ollamatest/script", s.handleAdminScript)
@@ -203,8 +206,12 @@ func (s *Server) routes() http.Handler {
 		start := time.Now()
 		defer func() {
 			// Log even when a handler aborts the connection on purpose.
-			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-				"model", sw.model, "duration", time.Since(start).Round(time.Microsecond))
+			attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status, "model", sw.model,
+				"duration", time.Since(start).Round(time.Microsecond)}
+			if sw.detail != "" {
+				attrs = append(attrs, "script", sw.detail)
+			}
+			s.log.Info("request", attrs...)
 		}()
 		mux.ServeHTTP(sw, r)
 	})
@@ -216,6 +223,7 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	model  string
+	detail string
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -234,17 +242,43 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func setModelForLog(w http.ResponseWriter, model string) {
+// setLog adds the model and what the script chose (e.g. "rule 2, cut_after 3")
+// to the request's log line.
+func setLog(w http.ResponseWriter, model, detail string) {
 	if sw, ok := w.(*statusWriter); ok {
 		sw.model = model
+		if detail != "" {
+			sw.detail = detail
+		}
 	}
 }
 
-// record appends a request to the log.
+// record appends a request to the log and wakes WaitForRequests.
 func (s *Server) record(r Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, r)
+	close(s.recorded)
+	s.recorded = make(chan struct{})
 	s.mu.Unlock()
+}
+
+// WaitForRequests blocks until the server has received at least n requests
+// (of any path), or ctx ends. Tests use it to act at a known point, e.g.
+// cancel a run once every agent's chat call has arrived and hangs.
+func (s *Server) WaitForRequests(ctx context.Context, n int) error {
+	for {
+		s.mu.Lock()
+		got, ch := len(s.requests), s.recorded
+		s.mu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("scripted Ollama received %d requests, still waiting for %d: %w", got, n, ctx.Err())
+		}
+	}
 }
 
 func plainRequest(r *http.Request, status int) Request {

@@ -1,0 +1,829 @@
+-- LessonL for Neovim: starts `lessonl serve` on Go/C/C++ buffers and drives
+-- its commands (optimize, apply, cancel, lessons, report) from :Lessonl.
+-- Works on Neovim 0.7.2 through 0.11; see lua/lessonl/compat.lua.
+local compat = require('lessonl.compat')
+local config = require('lessonl.config')
+local progress = require('lessonl.progress')
+local ui = require('lessonl.ui')
+
+local api = vim.api
+local levels = vim.log.levels
+
+local M = {}
+
+M.name = 'lessonl'
+M.install_hint = 'go install github.com/lessonl/lessonl/cmd/lessonl@latest'
+
+local MAX_MESSAGES = 2000
+
+local state = {
+  cfg = config.merge(config.defaults, {}),
+  tracker = progress.new(),
+  -- Our own lessonl.optimize requests still waiting for their result.
+  pending = {},
+  -- Results of lessonl.optimize, by uri then function name.
+  results = {},
+  last = nil,
+  -- window/logMessage and window/showMessage from the server, oldest first.
+  messages = {},
+  -- The binary we already warned about (one warning per binary per session).
+  warned = nil,
+  -- nvim-notify style replace ids, by progress run.
+  notes = {},
+  -- 0.7 only: root_dir -> client id, since start_client never reuses.
+  roots = {},
+}
+M._state = state
+
+local function notify(msg, level, opts)
+  return vim.notify(msg, level or levels.INFO, vim.tbl_extend('force', { title = 'LessonL' }, opts or {}))
+end
+
+local function fire(pattern)
+  pcall(api.nvim_exec_autocmds, 'User', { pattern = pattern, modeline = false })
+end
+
+local function is_nil(v)
+  return v == nil or v == vim.NIL
+end
+
+-- Copies a decoded JSON value, turning vim.NIL into nil.
+local function clean(v)
+  if v == vim.NIL then
+    return nil
+  end
+  if type(v) ~= 'table' then
+    return v
+  end
+  local out = {}
+  for k, x in pairs(v) do
+    out[k] = clean(x)
+  end
+  return out
+end
+
+--- The effective options (a copy).
+function M.config()
+  return vim.deepcopy(state.cfg)
+end
+
+local function warn_missing(bin, again)
+  if state.warned == bin and not again then
+    return
+  end
+  state.warned = bin
+  notify(string.format(
+    "lessonl: the language server '%s' was not found, so LessonL is off. Install it with `%s` "
+      .. "(and put $(go env GOPATH)/bin on PATH), or point the plugin at it: "
+      .. "require('lessonl').setup({ server_path = '/path/to/lessonl' }). :checkhealth lessonl checks the setup.",
+    bin, M.install_hint), levels.WARN)
+end
+
+--- True when the server binary can be run; warns (once) when it cannot.
+--- again: warn even if already warned (the user asked for something).
+function M.binary_ok(again)
+  local bin = config.cmd(state.cfg)[1]
+  if vim.fn.executable(bin) == 1 then
+    return true
+  end
+  warn_missing(bin, again)
+  return false
+end
+
+-- Server messages, kept for :Lessonl log.
+local message_kinds = { 'ERROR', 'WARN', 'INFO', 'LOG' }
+local function record(kind, result)
+  if type(result) ~= 'table' or type(result.message) ~= 'string' then
+    return
+  end
+  local t = message_kinds[result.type] or 'LOG'
+  for _, line in ipairs(vim.split(result.message, '\n', { plain = true })) do
+    state.messages[#state.messages + 1] = string.format('%s %-5s %s%s', os.date('%H:%M:%S'), t,
+      kind == 'show' and '(shown) ' or '', line)
+  end
+  while #state.messages > MAX_MESSAGES do
+    table.remove(state.messages, 1)
+  end
+end
+
+-- Progress display: fidget.nvim shows LSP progress itself; a notification
+-- plugin (nvim-notify, noice) gets one notification updated in place; plain
+-- Neovim gets begin/end as notifications and reports on the command line
+-- only, where repeated notifications would pile up hit-enter prompts.
+local function show_progress(ev, run)
+  if compat.has_fidget() then
+    return
+  end
+  local line = 'LessonL: ' .. progress.format(run)
+  local k = tostring(run.client_id) .. ':' .. tostring(run.token)
+  if not compat.builtin_notify() then
+    local ok, rec = pcall(notify, line, levels.INFO, { replace = state.notes[k], hide_from_history = ev == 'report' })
+    state.notes[k] = ev ~= 'end' and ok and rec or nil
+    return
+  end
+  if ev == 'report' then
+    local width = math.max(10, (vim.v.echospace or vim.o.columns) - 1)
+    pcall(api.nvim_echo, { { vim.fn.strcharpart(line, 0, width) } }, false, {})
+  elseif ev == 'begin' then
+    notify(line .. ' (:Lessonl cancel to stop)')
+  elseif run.message ~= 'completed' then
+    -- completed runs are announced with their result instead.
+    notify(line, run.message == 'failed' and levels.WARN or levels.INFO)
+  end
+end
+
+local function on_progress(result, ctx)
+  if type(result) ~= 'table' then
+    return
+  end
+  local ev, run = state.tracker:update(ctx.client_id, result.token, result.value)
+  if not ev then
+    return
+  end
+  show_progress(ev, run)
+  fire('LessonlProgress')
+end
+
+local function key_of(uri, func)
+  return uri .. '\0' .. func
+end
+
+local function store_result(r)
+  if type(r.uri) ~= 'string' or type(r.func) ~= 'string' then
+    return
+  end
+  state.results[r.uri] = state.results[r.uri] or {}
+  r.received = vim.loop.now()
+  state.results[r.uri][r.func] = r
+  state.last = r
+end
+
+local function fmt_x(v)
+  if type(v) ~= 'number' then
+    return '?'
+  end
+  return string.format('%.2f×', v)
+end
+
+--- One line describing a result.
+function M.describe(r)
+  local interval = ''
+  if type(r.speedup_low) == 'number' and type(r.speedup_high) == 'number' then
+    interval = string.format(' [%.2f, %.2f]', r.speedup_low, r.speedup_high)
+  end
+  local who = {}
+  if r.agent and r.agent ~= '' then
+    who[#who + 1] = r.agent
+  end
+  if r.round ~= nil then
+    who[#who + 1] = 'round ' .. tostring(r.round)
+  end
+  local by = #who > 0 and (' (' .. table.concat(who, ', ') .. ')') or ''
+  if r.verdict == 'faster' then
+    return string.format('%s is %s faster%s%s', r.func, fmt_x(r.speedup), interval, by)
+  end
+  return string.format('no verified speedup for %s: best variant is %s, %s%s%s', r.func,
+    tostring(r.verdict or 'unknown'), fmt_x(r.speedup), interval, by)
+end
+
+local function on_optimize_result(err, result, req)
+  if err then
+    local msg = type(err) == 'table' and err.message or tostring(err)
+    if req and req.canceled then
+      notify('LessonL: optimisation canceled')
+    else
+      notify('LessonL: optimisation failed: ' .. tostring(msg), levels.ERROR)
+    end
+    return
+  end
+  if is_nil(result) then
+    if req and req.canceled then
+      notify('LessonL: optimisation canceled')
+    else
+      notify('LessonL: no result (the run was canceled or found nothing to keep); :Lessonl log shows why')
+    end
+    return
+  end
+  local r = clean(result)
+  store_result(r)
+  local hint = r.verdict == 'faster' and ' — :Lessonl diff to review, :Lessonl apply to write it' or ''
+  notify('LessonL: ' .. M.describe(r) .. hint)
+end
+
+-- The result of any lessonl command, including ones run from a code action
+-- or code lens (they reach the client's workspace/executeCommand handler).
+function M._on_command_result(err, result, ctx, req)
+  local cmd = ctx and ctx.params and ctx.params.command
+  if cmd == 'lessonl.optimize' then
+    on_optimize_result(err, result, req)
+  elseif err then
+    notify(string.format('LessonL: %s failed: %s', tostring(cmd), type(err) == 'table' and err.message or
+      tostring(err)), levels.ERROR)
+  end
+  fire('LessonlUpdate')
+end
+
+-- Per-client handlers: each records what the plugin needs, then hands over to
+-- the global handler of the moment (which another plugin may have replaced).
+function M.handlers()
+  local function pass(method, ...)
+    local h = vim.lsp.handlers[method]
+    if h then
+      return h(...)
+    end
+  end
+  return {
+    ['$/progress'] = function(err, result, ctx, cfg)
+      on_progress(result, ctx)
+      return pass('$/progress', err, result, ctx, cfg)
+    end,
+    ['window/logMessage'] = function(err, result, ctx, cfg)
+      record('log', result)
+      return pass('window/logMessage', err, result, ctx, cfg)
+    end,
+    ['window/showMessage'] = function(err, result, ctx, cfg)
+      record('show', result)
+      return pass('window/showMessage', err, result, ctx, cfg)
+    end,
+    ['workspace/executeCommand'] = function(err, result, ctx, cfg)
+      M._on_command_result(err, result, ctx)
+      if not err then
+        return pass('workspace/executeCommand', err, result, ctx, cfg)
+      end
+    end,
+  }
+end
+
+local function on_exit(code, signal, client_id)
+  vim.schedule(function()
+    state.tracker:drop_client(client_id)
+    local lost = 0
+    for k, req in pairs(state.pending) do
+      if req.client_id == client_id then
+        state.pending[k] = nil
+        lost = lost + 1
+      end
+    end
+    for root, id in pairs(state.roots) do
+      if id == client_id then
+        state.roots[root] = nil
+      end
+    end
+    if lost > 0 or (code ~= 0 and code ~= nil) then
+      notify(string.format('LessonL: the server exited (code %s, signal %s)%s; :Lessonl log lsp shows why',
+        tostring(code), tostring(signal), lost > 0 and string.format(' with %d run(s) unfinished', lost) or ''),
+        levels.WARN)
+    end
+    fire('LessonlUpdate')
+  end)
+end
+
+--- The client configuration for a project root (vim.lsp.start / start_client).
+function M.client_config(root_dir)
+  local settings = config.settings(state.cfg)
+  return {
+    name = M.name,
+    cmd = config.cmd(state.cfg),
+    root_dir = root_dir,
+    init_options = settings,
+    settings = { lessonl = settings },
+    handlers = M.handlers(),
+    on_exit = on_exit,
+  }
+end
+
+--- The configuration lsp/lessonl.lua returns for 0.11's vim.lsp.enable().
+function M.lsp_config()
+  local c = M.client_config(nil)
+  c.name = nil -- vim.lsp.config names it after the file
+  c.root_dir = nil
+  c.root_markers = vim.deepcopy(config.root_markers)
+  c.filetypes = vim.deepcopy(state.cfg.filetypes)
+  M.binary_ok()
+  return c
+end
+
+local function reuse_07(cfg)
+  local id = state.roots[cfg.root_dir]
+  local c = id and vim.lsp.get_client_by_id(id)
+  if c and not compat.is_stopped(c) then
+    return id
+  end
+end
+
+local function ft_enabled(ft)
+  return vim.tbl_contains(state.cfg.filetypes or {}, ft)
+end
+
+--- Starts or reuses the server for bufnr and attaches it. Returns the client
+--- id, or nil (not a file buffer, or the binary is missing: one warning).
+function M.attach(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and api.nvim_get_current_buf() or bufnr
+  if not api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= '' then
+    return nil
+  end
+  local fname = api.nvim_buf_get_name(bufnr)
+  if fname == '' then
+    return nil
+  end
+  local existing = compat.get_clients({ bufnr = bufnr, name = M.name })[1]
+  if existing then
+    return existing.id
+  end
+  if not M.binary_ok() then
+    return nil
+  end
+  local root = compat.find_root(fname, config.root_markers)
+  local id = compat.start(M.client_config(root), bufnr, reuse_07)
+  if id then
+    state.roots[root] = id
+  end
+  return id
+end
+
+-- FileType autocmd entry (plugin/lessonl.lua).
+function M._on_filetype(bufnr, ft)
+  if not ft_enabled(ft) then
+    return
+  end
+  -- 0.11: a user who enabled lsp/lessonl.lua gets the client from there.
+  if vim.lsp.is_enabled and vim.lsp.is_enabled(M.name) then
+    return
+  end
+  M.attach(bufnr)
+end
+
+--- Options over the defaults, validated. Never raises: invalid options are
+--- reported (and the previous options kept); a missing binary only warns.
+function M.setup(opts)
+  local ok, err = config.validate(opts)
+  if not ok then
+    notify(err, levels.ERROR)
+    return false
+  end
+  state.cfg = config.merge(config.defaults, opts)
+  state.warned = nil
+  if not M.binary_ok() then
+    return true
+  end
+  -- Running servers get the new settings live.
+  local settings = config.settings(state.cfg)
+  for _, c in ipairs(compat.get_clients({ name = M.name })) do
+    c.config.settings = { lessonl = settings }
+    compat.notify(c, 'workspace/didChangeConfiguration', { settings = { lessonl = settings } })
+  end
+  -- Buffers opened before setup (lazy loading) are attached now.
+  for _, b in ipairs(api.nvim_list_bufs()) do
+    if api.nvim_buf_is_loaded(b) and ft_enabled(vim.bo[b].filetype) then
+      M._on_filetype(b, vim.bo[b].filetype)
+    end
+  end
+  return true
+end
+
+-- The lessonl client of bufnr, starting it when start is set.
+local function client_for(bufnr, start)
+  local c = compat.get_clients({ bufnr = bufnr, name = M.name })[1]
+  if c or not start then
+    return c
+  end
+  local ft = vim.bo[bufnr].filetype
+  if not ft_enabled(ft) then
+    notify(string.format("LessonL: filetype '%s' is not enabled; the plugin handles %s (option filetypes)",
+      ft, table.concat(state.cfg.filetypes, ', ')), levels.WARN)
+    return nil
+  end
+  if not M.binary_ok(true) then
+    return nil
+  end
+  local id = M.attach(bufnr)
+  return id and vim.lsp.get_client_by_id(id)
+end
+
+-- Runs fn once the client has finished initialize (requests sent earlier
+-- would overtake it on 0.7).
+local function when_ready(client, fn)
+  if compat.is_ready(client) then
+    return fn()
+  end
+  local timer = vim.loop.new_timer()
+  local waited, done = 0, false
+  timer:start(50, 50, vim.schedule_wrap(function()
+    if done then
+      return
+    end
+    waited = waited + 50
+    local ready, dead = compat.is_ready(client), compat.is_stopped(client) or waited > 30000
+    if ready or dead then
+      done = true
+      timer:stop()
+      timer:close()
+      if ready then
+        fn()
+      else
+        notify('LessonL: the server did not start; :Lessonl log lsp shows why', levels.ERROR)
+      end
+    end
+  end))
+end
+
+local function pending_key(client_id, request_id)
+  return tostring(client_id) .. ':' .. tostring(request_id)
+end
+
+--- Optimizes the function under the cursor (opts.range = { line1, line2 }:
+--- the function(s) in those lines).
+function M.optimize(opts)
+  opts = opts or {}
+  local bufnr = api.nvim_get_current_buf()
+  local win = api.nvim_get_current_win()
+  local client = client_for(bufnr, true)
+  if not client then
+    return
+  end
+  local cursor = api.nvim_win_get_cursor(win)
+  local uri = vim.uri_from_bufnr(bufnr)
+  when_ready(client, function()
+    local enc = client.offset_encoding or 'utf-16'
+    local util = vim.lsp.util
+    local arg = { uri = uri }
+    if opts.range then
+      local l1, l2 = opts.range[1], opts.range[2]
+      local last = api.nvim_buf_get_lines(bufnr, l2 - 1, l2, false)[1] or ''
+      arg.range = {
+        start = { line = l1 - 1, character = 0 },
+        ['end'] = { line = l2 - 1, character = util.character_offset(bufnr, l2 - 1, #last, enc) },
+      }
+    else
+      local row, col = cursor[1] - 1, cursor[2]
+      arg.position = { line = row, character = util.character_offset(bufnr, row, col, enc) }
+    end
+    local params = { command = 'lessonl.optimize', arguments = { arg } }
+    local req = { client_id = client.id, bufnr = bufnr, uri = uri }
+    local ok, id = compat.request(client, 'workspace/executeCommand', params, function(err, result, ctx)
+      state.pending[pending_key(client.id, req.id)] = nil
+      M._on_command_result(err, result, ctx, req)
+    end, bufnr)
+    if not ok then
+      notify('LessonL: the server is not running; :Lessonl log lsp shows why', levels.ERROR)
+      return
+    end
+    req.id = id
+    state.pending[pending_key(client.id, id)] = req
+    fire('LessonlUpdate')
+  end)
+end
+
+--- Number of optimisations running (ours waiting for a result, and server
+--- progress not yet ended).
+function M.running()
+  local n = 0
+  for _ in pairs(state.pending) do
+    n = n + 1
+  end
+  return math.max(n, #state.tracker:active())
+end
+
+--- The most recent result, or nil.
+function M.last_result()
+  return state.last and vim.deepcopy(state.last)
+end
+
+--- Results for bufnr (default current), by function name.
+function M.results(bufnr)
+  local uri = vim.uri_from_bufnr(bufnr or api.nvim_get_current_buf())
+  return vim.deepcopy(state.results[uri] or {})
+end
+
+--- A short line for statuslines: progress while running, else the last result.
+function M.status()
+  local runs = state.tracker:active()
+  if #runs > 0 then
+    return 'LessonL: ' .. progress.format(runs[#runs])
+  end
+  if next(state.pending) then
+    return 'LessonL: optimizing…'
+  end
+  if state.last then
+    return 'LessonL: ' .. (state.last.verdict == 'faster' and (state.last.func .. ' ' .. fmt_x(state.last.speedup))
+      or (state.last.func .. ' ' .. tostring(state.last.verdict)))
+  end
+  return ''
+end
+
+-- The Go function around the cursor, as the server names it: Name,
+-- T.Method or (*T).Method. Used when no name is given.
+function M._go_func_at(bufnr, row)
+  local lines = api.nvim_buf_get_lines(bufnr, 0, row, false)
+  for i = #lines, 1, -1 do
+    local l = lines[i]
+    if l:match('^func[%s(]') then
+      if i < #lines and l:match('}%s*$') then
+        return nil -- a one-line function above the cursor
+      end
+      local recv, name = l:match('^func%s*(%b())%s*([%w_]+)')
+      if recv then
+        local inner = recv:sub(2, -2)
+        local _, ptr, typ = inner:match('^%s*([%w_]+)%s+(%*?)%s*([%w_]+)')
+        if not typ then
+          ptr, typ = inner:match('^%s*(%*?)%s*([%w_]+)')
+        end
+        if typ then
+          return ptr == '*' and ('(*' .. typ .. ').' .. name) or (typ .. '.' .. name)
+        end
+        return name
+      end
+      return l:match('^func%s+([%w_]+)')
+    end
+    if i < #lines and l:match('^}') then
+      return nil -- we are below a function, not inside one
+    end
+  end
+  return nil
+end
+
+local function func_names(uri)
+  local out = {}
+  for f in pairs(state.results[uri] or {}) do
+    out[#out + 1] = f
+  end
+  table.sort(out)
+  return out
+end
+
+-- The function a subcommand is about: the diff buffer's, the named one, the
+-- one around the cursor, or the file's latest result. Returns uri, func,
+-- result (result nil when none is known), or nil and a message.
+local function target(func)
+  local bufnr = api.nvim_get_current_buf()
+  local ok, from_diff = pcall(api.nvim_buf_get_var, bufnr, 'lessonl_target')
+  if ok and type(from_diff) == 'table' then
+    local rs = state.results[from_diff.uri] or {}
+    return from_diff.uri, from_diff.func, rs[from_diff.func]
+  end
+  local uri = vim.uri_from_bufnr(bufnr)
+  local rs = state.results[uri] or {}
+  if func then
+    return uri, func, rs[func]
+  end
+  if vim.bo[bufnr].filetype == 'go' then
+    local name = M._go_func_at(bufnr, api.nvim_win_get_cursor(0)[1])
+    if name then
+      return uri, name, rs[name]
+    end
+  end
+  local latest
+  for _, r in pairs(rs) do
+    if not latest or r.received > latest.received then
+      latest = r
+    end
+  end
+  if latest then
+    return uri, latest.func, latest
+  end
+  return nil, 'LessonL: no function here: put the cursor in a function or name it (:Lessonl {subcommand} FUNC)'
+end
+
+local function need_result(func)
+  local uri, f, r = target(func)
+  if not uri then
+    return nil, f
+  end
+  if not r then
+    local known = func_names(uri)
+    return nil, string.format('LessonL: no result for %s in this file%s; run :Lessonl optimize in it first', f,
+      #known > 0 and (' (results: ' .. table.concat(known, ', ') .. ')') or '')
+  end
+  return r
+end
+
+-- A lessonl client that can serve uri: the one attached to its buffer, else
+-- any lessonl client.
+local function client_for_uri(uri)
+  local bufnr = vim.uri_to_bufnr(uri)
+  local c = compat.get_clients({ bufnr = bufnr, name = M.name })[1] or compat.get_clients({ name = M.name })[1]
+  if not c and M.binary_ok(true) then
+    notify('LessonL: the server is not running; open a Go file (or :Lessonl optimize) to start it', levels.ERROR)
+  end
+  return c, bufnr
+end
+
+local function command(uri, name, args, cb)
+  local c, bufnr = client_for_uri(uri)
+  if not c then
+    return
+  end
+  when_ready(c, function()
+    local params = { command = name, arguments = args }
+    local ok = compat.request(c, 'workspace/executeCommand', params, function(err, result, ctx)
+      if err then
+        M._on_command_result(err, result, ctx)
+        return
+      end
+      cb(clean(result), ctx)
+    end, bufnr)
+    if not ok then
+      notify('LessonL: the server is not running; :Lessonl log lsp shows why', levels.ERROR)
+    end
+  end)
+end
+
+local function close_diff_tab(uri, func)
+  for _, tab in ipairs(api.nvim_list_tabpages()) do
+    local wins = api.nvim_tabpage_list_wins(tab)
+    local ours = #wins > 0
+    for _, w in ipairs(wins) do
+      local ok, t = pcall(api.nvim_buf_get_var, api.nvim_win_get_buf(w), 'lessonl_target')
+      if not (ok and type(t) == 'table' and t.uri == uri and t.func == func) then
+        ours = false
+      end
+    end
+    if ours and #api.nvim_list_tabpages() > 1 then
+      api.nvim_set_current_tabpage(tab)
+      vim.cmd('tabclose')
+    end
+  end
+end
+
+--- Writes the best verified variant into the buffer (the server sends the
+--- edit; the buffer is modified, not saved).
+function M.apply(func)
+  local r, err = need_result(func)
+  if not r then
+    notify(err, levels.ERROR)
+    return
+  end
+  if r.verdict ~= 'faster' then
+    notify('LessonL: nothing to apply: ' .. M.describe(r), levels.WARN)
+    return
+  end
+  command(r.uri, 'lessonl.apply', { { uri = r.uri, func = r.func } }, function(result)
+    if type(result) == 'table' and result.applied == false then
+      notify('LessonL: not applied: ' .. tostring(result.failureReason or result.reason or 'refused'), levels.WARN)
+      return
+    end
+    r.applied = true
+    close_diff_tab(r.uri, r.func)
+    notify(string.format('LessonL: applied the %s faster %s (the buffer is not saved)', fmt_x(r.speedup), r.func))
+    fire('LessonlUpdate')
+  end)
+end
+
+--- Opens the original and the best variant side by side (a new tab).
+function M.diff(func)
+  local r, err = need_result(func)
+  if not r then
+    notify(err, levels.ERROR)
+    return
+  end
+  if type(r.original) ~= 'string' or type(r.variant) ~= 'string' then
+    notify('LessonL: the server sent no variant for ' .. r.func .. ' (' .. M.describe(r) .. ')', levels.WARN)
+    return
+  end
+  local src = vim.uri_to_bufnr(r.uri)
+  local syntax = api.nvim_buf_is_loaded(src) and vim.bo[src].filetype or vim.fn.fnamemodify(r.uri, ':e')
+  local label = r.verdict == 'faster' and (fmt_x(r.speedup):gsub('×', 'x')) or tostring(r.verdict)
+  return ui.diff({
+    original = r.original,
+    variant = r.variant,
+    syntax = syntax,
+    left_name = string.format('lessonl://%s/original', r.func),
+    right_name = string.format('lessonl://%s/variant-%s', r.func, label),
+    vars = { lessonl_target = { uri = r.uri, func = r.func } },
+  })
+end
+
+--- Cancels every running optimisation: window/workDoneProgress/cancel for
+--- each progress token, $/cancelRequest for our requests that have none yet.
+--- Returns the number of runs asked to stop.
+function M.cancel()
+  local n = 0
+  local clients_with_tokens = {}
+  for _, run in ipairs(state.tracker:active()) do
+    local c = vim.lsp.get_client_by_id(run.client_id)
+    if c and not compat.is_stopped(c) then
+      compat.notify(c, 'window/workDoneProgress/cancel', { token = run.token })
+      clients_with_tokens[run.client_id] = true
+      n = n + 1
+    end
+  end
+  for _, req in pairs(state.pending) do
+    req.canceled = true
+    if not clients_with_tokens[req.client_id] then
+      local c = vim.lsp.get_client_by_id(req.client_id)
+      if c and req.id then
+        compat.cancel_request(c, req.id)
+        n = n + 1
+      end
+    end
+  end
+  if n == 0 then
+    notify('LessonL: nothing is running')
+  else
+    notify(string.format('LessonL: canceling %d run%s', n, n == 1 and '' or 's'))
+  end
+  return n
+end
+
+-- Markdown lines for a lessonl.showLessons / showReport result, whatever its
+-- shape: a string, { markdown | value | text }, or a list of lessons.
+function M._render(result, title)
+  if is_nil(result) then
+    return { '# ' .. title, '', '(nothing yet)' }
+  end
+  if type(result) == 'string' then
+    return ui.split_lines(result)
+  end
+  if type(result) == 'table' then
+    for _, k in ipairs({ 'markdown', 'value', 'text', 'contents' }) do
+      if type(result[k]) == 'string' then
+        return ui.split_lines(result[k])
+      end
+    end
+    local list = result.lessons or (vim.tbl_islist(result) and result) or nil
+    if list then
+      local lines = { '# ' .. title, '' }
+      if #list == 0 then
+        lines[#lines + 1] = '(no lessons yet)'
+      end
+      for i, l in ipairs(list) do
+        if type(l) == 'string' then
+          lines[#lines + 1] = string.format('%d. %s', i, l)
+        elseif type(l) == 'table' then
+          local meta = {}
+          for _, k in ipairs({ 'outcome', 'model', 'round' }) do
+            if l[k] ~= nil then
+              meta[#meta + 1] = k == 'round' and ('round ' .. tostring(l[k])) or tostring(l[k])
+            end
+          end
+          if type(l.speedup) == 'number' and l.speedup > 0 then
+            meta[#meta + 1] = fmt_x(l.speedup)
+          end
+          lines[#lines + 1] = string.format('%d. %s', i, tostring(l.text or l.lesson or vim.inspect(l)))
+          if #meta > 0 then
+            lines[#lines + 1] = '   _' .. table.concat(meta, ' · ') .. '_'
+          end
+        end
+      end
+      return lines
+    end
+  end
+  return ui.split_lines(vim.inspect(result))
+end
+
+--- Shows the lessons for the function (a float; q closes it).
+function M.lessons(func)
+  local uri, f = target(func)
+  if not uri then
+    notify(f, levels.ERROR)
+    return
+  end
+  command(uri, 'lessonl.showLessons', { { uri = uri, func = f } }, function(result)
+    ui.float('lessonl://lessons/' .. f, M._render(result, 'Lessons for ' .. f), 'markdown')
+  end)
+end
+
+--- Opens the run report of the function.
+function M.report(func)
+  local uri, f, r = target(func)
+  if not uri then
+    notify(f, levels.ERROR)
+    return
+  end
+  if r and type(r.report_uri) == 'string' and r.report_uri:match('^file:') then
+    local path = vim.uri_to_fname(r.report_uri)
+    if vim.fn.filereadable(path) == 1 then
+      vim.cmd('tabedit ' .. vim.fn.fnameescape(path))
+      return
+    end
+  end
+  command(uri, 'lessonl.showReport', { { uri = uri, func = f } }, function(result)
+    if type(result) == 'table' and type(result.uri) == 'string' and result.uri:match('^file:') then
+      vim.cmd('tabedit ' .. vim.fn.fnameescape(vim.uri_to_fname(result.uri)))
+      return
+    end
+    ui.split('lessonl://report/' .. f, M._render(result, 'Report for ' .. f), 'markdown')
+  end)
+end
+
+--- `:Lessonl log`: the server's messages; `:Lessonl log lsp`: Neovim's LSP log.
+function M.log(which)
+  if which == 'lsp' then
+    vim.cmd('tabedit ' .. vim.fn.fnameescape(vim.lsp.get_log_path()))
+    return
+  end
+  local lines = { '-- LessonL server messages (window/logMessage, window/showMessage). Neovim\'s LSP log: '
+    .. vim.lsp.get_log_path() .. ' (:Lessonl log lsp)' }
+  if #state.messages == 0 then
+    lines[#lines + 1] = '(no messages yet)'
+  end
+  vim.list_extend(lines, state.messages)
+  return ui.split('lessonl://log', lines)
+end
+
+--- Function names with results in the current buffer (for completion).
+function M._complete_funcs()
+  return func_names(vim.uri_from_bufnr(api.nvim_get_current_buf()))
+end
+
+return M

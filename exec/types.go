@@ -38,6 +38,10 @@ type Options struct {
 	Timeout   time.Duration // wall clock for the whole measurement; default 2m
 	NoSandbox bool          // run without bubblewrap even when it is available
 	Size      int           // size of generated inputs (slice length etc.); default 1000
+
+	Rounds   Rounds        // A/B timing rounds policy; zero fields take DefaultRounds'
+	RunTime  time.Duration // benchmark time of one timing run; default 50ms
+	CacheDir string        // the sandbox's persistent Go build cache; default os.UserCacheDir()/lessonl/gocache
 }
 
 // Report is the runner's full answer. JSON names are a contract.
@@ -84,4 +88,6 @@ type Func struct {
 	Source    string `json:"source"`    // File[Start:End]
 	Signature string `json:"signature"` // e.g. "func Sum(xs []int) int"
 	Context   string `json:"context"`   // package clause, imports and the types it uses: for prompts
+
+	docStart int // offset of the doc comment, or Start: FuncAt counts the doc as the function's
 }

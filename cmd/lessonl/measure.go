@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/lessonl/lessonl/exec"
+)
+
+func init() {
+	register(&command{
+		name:    "measure",
+		summary: "check a variant of a function and measure its speedup",
+		run:     runMeasure,
+	})
+}
+
+const measureUsage = "[--json] [--floor 0.05] [--timeout 2m] [--no-sandbox] [--size N] FILE:FUNC VARIANT_FILE"
+
+func runMeasure(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("measure", measureUsage, stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+	floor := fs.Float64("floor", exec.DefaultFloor, "noise floor: faster needs the whole 95% interval above 1+floor")
+	timeout := fs.Duration("timeout", exec.DefaultTimeout, "wall-clock limit for the whole measurement")
+	noSandbox := fs.Bool("no-sandbox", false, "run without bubblewrap (rlimits and timeouts only)")
+	size := fs.Int("size", exec.DefaultSize, "size of generated inputs (slice lengths, string lengths)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		fs.Usage()
+		return usagef("want FILE:FUNC and VARIANT_FILE, got %d argument(s)", len(pos))
+	}
+	file, fn, ok := splitTarget(pos[0])
+	if !ok {
+		return usagef("%q is not FILE:FUNC; name the function after the last colon, e.g. sum.go:Sum or list.go:(*List).Len", pos[0])
+	}
+	if *floor < 0 || *floor >= 1 {
+		return usagef("--floor %v is out of range; use a fraction such as 0.05", *floor)
+	}
+	if *timeout <= 0 || *size <= 0 {
+		return usagef("--timeout and --size must be positive")
+	}
+	if _, ok := exec.LangOf(file); !ok {
+		lang, _ := exec.LangOf(file)
+		if lang == "" {
+			return usagef("%s: unknown language; FILE must be a .go file", file)
+		}
+		return fmt.Errorf("%s: %s is not supported yet; the runner measures .go files", file, lang)
+	}
+	variant, err := os.ReadFile(pos[1])
+	if err != nil {
+		return fmt.Errorf("couldn't read the variant: %w; give the path of a file holding the new function", err)
+	}
+	opts := exec.Options{Floor: *floor, Timeout: *timeout, NoSandbox: *noSandbox, Size: *size}
+	rep, err := exec.Measure(ctx, exec.Target{File: file, Func: fn}, string(variant), opts)
+	if err != nil {
+		var nf *exec.NotFoundError
+		if errors.As(err, &nf) {
+			return err
+		}
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printReport(stdout, rep, opts)
+	return nil
+}
+
+// funcNameRE is what may follow the last colon of FILE:FUNC: a name, T.Name
+// or (*T).Name (type parameters allowed in the receiver).
+var funcNameRE = regexp.MustCompile(`^(\(\*?[\p{L}_][\p{L}\p{N}_]*(\[[^\]]*\])?\)\.|[\p{L}_][\p{L}\p{N}_]*(\[[^\]]*\])?\.)?[\p{L}_][\p{L}\p{N}_]*$`)
+
+// splitTarget splits FILE:FUNC at the last colon followed by a function
+// name, so Windows drive letters and colons in directory names survive.
+func splitTarget(s string) (file, fn string, ok bool) {
+	for i := strings.LastIndexByte(s, ':'); i > 0; i = strings.LastIndexByte(s[:i], ':') {
+		if funcNameRE.MatchString(s[i+1:]) {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return "", "", false
+}
+
+func printReport(w io.Writer, r *exec.Report, o exec.Options) {
+	fmt.Fprintf(w, "verdict     %s\n", r.Verdict)
+	fmt.Fprintf(w, "function    %s\n", r.Func)
+	if r.Checks.Rounds > 0 {
+		if r.SpeedupLow > 0 {
+			fmt.Fprintf(w, "speedup     %.2fx  (95%% interval %.2fx to %.2fx, %d A/B rounds, spread %.1f%%, floor %.0f%%)\n",
+				r.Speedup, r.SpeedupLow, r.SpeedupHigh, r.Checks.Rounds, 100*r.Checks.Spread, 100*o.Floor)
+		} else {
+			fmt.Fprintf(w, "speedup     %.2fx  (no interval: only %d A/B rounds)\n", r.Speedup, r.Checks.Rounds)
+		}
+		fmt.Fprintf(w, "original    %s per call\n", nsText(r.OriginalNs))
+		fmt.Fprintf(w, "variant     %s per call\n", nsText(r.VariantNs))
+		fmt.Fprintf(w, "timed with  %s\n", r.Checks.Benchmark)
+	}
+	var checks []string
+	if n := len(r.Checks.Tests); n > 0 {
+		checks = append(checks, fmt.Sprintf("%d package test(s): %s", n, strings.Join(r.Checks.Tests, ", ")))
+	}
+	if r.Checks.GeneratedCases > 0 {
+		s := fmt.Sprintf("%d generated inputs compared with the original", r.Checks.GeneratedCases)
+		if n := len(r.Checks.Seeds); n > 0 {
+			s += fmt.Sprintf(" (seeds %d-%d)", r.Checks.Seeds[0], r.Checks.Seeds[n-1])
+		}
+		checks = append(checks, s)
+	}
+	if len(checks) == 0 {
+		checks = append(checks, "none")
+	}
+	fmt.Fprintf(w, "checked     %s\n", strings.Join(checks, "; "))
+	if r.Sandboxed {
+		fmt.Fprintln(w, "sandbox     bubblewrap (no network, read-only files, limits)")
+	} else {
+		fmt.Fprintln(w, "sandbox     NOT sandboxed: rlimits and timeouts only (see lessonl doctor)")
+	}
+	if r.Failure != nil {
+		f := r.Failure
+		if f.Test != "" {
+			fmt.Fprintf(w, "failing     %s\n", f.Test)
+		}
+		if f.Input != "" {
+			fmt.Fprintf(w, "input       %s\n", f.Input)
+		}
+		if f.Original != "" && f.Test == "" {
+			fmt.Fprintf(w, "original    %s\n", f.Original)
+		}
+		if f.Variant != "" && f.Test == "" {
+			fmt.Fprintf(w, "variant     %s\n", f.Variant)
+		}
+	}
+	if r.Detail != "" {
+		fmt.Fprintf(w, "\n%s\n", r.Detail)
+	}
+}
+
+func nsText(ns float64) string {
+	d := time.Duration(ns * float64(time.Nanosecond))
+	switch {
+	case ns <= 0:
+		return "-"
+	case ns < 1000:
+		return fmt.Sprintf("%.1f ns", ns)
+	default:
+		return d.Round(time.Duration(max(1, int64(d)/1000))).String()
+	}
+}

@@ -1,0 +1,848 @@
+package exec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/ast"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/modfile"
+)
+
+// Seeds of the differential check: every input profile uses seeds 1..diffSeeds.
+const diffSeeds = 20
+
+// minDiffCases is how many generated inputs on which the original returned
+// normally make the differential check count as evidence on its own.
+const minDiffCases = 5
+
+// goRun is one Go measurement in flight.
+type goRun struct {
+	m        *measurement
+	gf       *goFile
+	fd       *ast.FuncDecl
+	idx      *goPkgIndex
+	rep      *Report
+	pkgDir   string
+	readOnly []string // directories the sandbox must show (module, replacements)
+	sp       *goSplice
+	src      string // work/src: generated files
+	origBin  string
+	varBin   string
+	tests    []string // package tests that exercise the function
+	benches  []string // package benchmarks that exercise the function
+	noDiff   string   // why the differential files were left out, or ""
+}
+
+func (goLang) measure(m *measurement) (*Report, error) {
+	gf, err := readGoFile(m.t.File, m.t.Source)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(gf.abs, "_test.go") {
+		return nil, fmt.Errorf("%s is a test file; name a function of the package itself", m.t.File)
+	}
+	var fs []*Func
+	decls := map[string]*ast.FuncDecl{}
+	for _, d := range gf.file.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+			name := goFuncName(fd)
+			fs = append(fs, &Func{Name: name})
+			decls[name] = fd
+		}
+	}
+	f, err := matchFunc(m.t, fs)
+	if err != nil {
+		return nil, err
+	}
+	g := &goRun{
+		m: m, gf: gf, fd: decls[f.Name], idx: loadGoPackage(gf),
+		rep:    &Report{Lang: "go", Func: f.Name, Sandboxed: m.sb.Enabled()},
+		pkgDir: filepath.Dir(gf.abs),
+		src:    filepath.Join(m.work, "src"),
+	}
+	g.sp, err = spliceGo(gf, g.fd, g.idx, m.variant)
+	if err != nil {
+		var se *spliceError
+		if errors.As(err, &se) {
+			g.rep.Verdict, g.rep.Detail = BuildFailed, se.reason
+			return g.rep, nil
+		}
+		return nil, err
+	}
+	if err := g.prepare(); err != nil {
+		return nil, err
+	}
+	return g.run()
+}
+
+// prepare writes the generated files and the two overlays.
+func (g *goRun) prepare() error {
+	g.readOnly = moduleDirs(g.pkgDir)
+	g.tests, g.benches = relatedTests(g.pkgDir, g.gf.file.Name.Name, g.fd)
+	if g.sp.usesCgo {
+		g.noDiff = "the original calls C code, which test files cannot"
+	}
+	if err := os.MkdirAll(g.src, 0o755); err != nil {
+		return fmt.Errorf("couldn't prepare the work directory: %w", err)
+	}
+	pkg := g.gf.file.Name.Name
+	driver := driverFor(g.gf, g.fd, g.m.opts.Size, g.noDiff == "", g.noDiff)
+	driver = fixImports(filepath.Join(g.pkgDir, driverFile), driver)
+	files := map[string][]byte{
+		"harness.go": harnessFor(pkg),
+		"driver.go":  driver,
+		"orig.go":    g.sp.origCopy,
+		"variant.go": g.sp.file,
+	}
+	if g.m.t.Source != nil {
+		files["target.go"] = g.gf.src
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(g.src, name), b, 0o644); err != nil {
+			return fmt.Errorf("couldn't write generated file: %w", err)
+		}
+	}
+	return nil
+}
+
+// overlay writes an overlay file: the generated test files when gen is set,
+// and the target file replaced by target ("" keeps the one on disk).
+func (g *goRun) overlay(name string, gen bool, target string) (string, error) {
+	rep := map[string]string{}
+	if gen {
+		rep[filepath.Join(g.pkgDir, harnessFile)] = filepath.Join(g.src, "harness.go")
+		rep[filepath.Join(g.pkgDir, driverFile)] = filepath.Join(g.src, "driver.go")
+		if g.noDiff == "" {
+			rep[filepath.Join(g.pkgDir, origFile)] = filepath.Join(g.src, "orig.go")
+		}
+	}
+	if target != "" {
+		rep[g.gf.abs] = filepath.Join(g.src, target)
+	}
+	b, err := json.Marshal(map[string]any{"Replace": rep})
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(g.m.work, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		return "", fmt.Errorf("couldn't write the overlay: %w", err)
+	}
+	return p, nil
+}
+
+func (g *goRun) run() (*Report, error) {
+	rep := g.rep
+	origTarget := ""
+	if g.m.t.Source != nil {
+		origTarget = "target.go"
+	}
+	origOv, err := g.overlay("orig.json", true, origTarget)
+	if err != nil {
+		return nil, err
+	}
+	varOv, err := g.overlay("variant.json", true, "variant.go")
+	if err != nil {
+		return nil, err
+	}
+	g.origBin = filepath.Join(g.m.work, "orig.test")
+	g.varBin = filepath.Join(g.m.work, "variant.test")
+
+	// Both binaries build at once: the build cache is shared and locked.
+	var wg sync.WaitGroup
+	var origOut, varOut string
+	var origErr, varErr error
+	wg.Add(2)
+	go func() { defer wg.Done(); origOut, origErr = g.build(g.origBin, origOv) }()
+	go func() { defer wg.Done(); varOut, varErr = g.build(g.varBin, varOv) }()
+	wg.Wait()
+	if err := g.m.check(); err != nil {
+		return nil, err
+	}
+	if origErr != nil {
+		return nil, origErr
+	}
+	if varErr != nil {
+		return nil, varErr
+	}
+	if origOut != "" {
+		// Our generated files are the likely cause if the package builds
+		// without them; else the package itself does not build.
+		plain, _ := g.overlay("plain.json", false, origTarget)
+		if out, err := g.build(g.origBin+".plain", plain); err == nil && out == "" {
+			return nil, fmt.Errorf("couldn't build the test harness for %s (please report this): %s", rep.Func, firstLines(origOut, 20))
+		}
+		return nil, fmt.Errorf("couldn't build the original package: %s; fix the package so `go test -c` builds it", firstLines(origOut, 20))
+	}
+	if varOut != "" {
+		// Does the variant build without our test files? Then only the
+		// differential check is impossible; else the variant is at fault.
+		plain, _ := g.overlay("variant-plain.json", false, "variant.go")
+		out, err := g.build(g.varBin+".plain", plain)
+		if err != nil {
+			return nil, err
+		}
+		if out != "" {
+			rep.Verdict, rep.Detail = BuildFailed, "the variant does not compile:\n"+cleanBuildOutput(out, g.pkgDir)
+			return rep, nil
+		}
+		if err := g.m.check(); err != nil {
+			return nil, err
+		}
+		// Keep the tests and the package benchmarks: build without the
+		// generated files, on both sides, so they time the same code.
+		g.noDiff = "the generated test files do not compile with the variant: " + firstLines(cleanBuildOutput(varOut, g.pkgDir), 3)
+		g.varBin += ".plain"
+		plainOrig, _ := g.overlay("plain.json", false, origTarget)
+		g.origBin += ".plain"
+		if out, err := g.build(g.origBin, plainOrig); err != nil || out != "" {
+			if err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("couldn't build the original package: %s", firstLines(out, 20))
+		}
+	}
+
+	// Correctness: generated inputs first (its watchdog stops endless loops
+	// fast), then the package's own tests.
+	cases, panics := 0, 0
+	if g.noDiff == "" {
+		res, done, err := g.differential()
+		if err != nil || done {
+			return rep, err
+		}
+		if res != nil {
+			cases, panics = res.Cases, res.Panics
+			rep.Checks.GeneratedCases = res.Cases
+			if res.Cases > 0 {
+				for s := int64(1); s <= diffSeeds; s++ {
+					rep.Checks.Seeds = append(rep.Checks.Seeds, s)
+				}
+			}
+			if res.Status != "ok" || res.Note != "" {
+				g.noDiff = res.Note
+			}
+		}
+	}
+	if len(g.tests) > 0 {
+		done, err := g.packageTests()
+		if err != nil || done {
+			return rep, err
+		}
+	}
+	verified := len(rep.Checks.Tests) > 0 || cases-panics >= minDiffCases
+
+	// Timing.
+	done, err := g.timing(verified)
+	if err != nil || done {
+		return rep, err
+	}
+	if !verified {
+		rep.Verdict = Unverified
+		why := "no package test exercises it"
+		if g.noDiff != "" {
+			why += " and the differential check could not run: " + g.noDiff
+		} else if cases-panics < minDiffCases {
+			why += fmt.Sprintf(" and the original returned normally on only %d generated inputs", cases-panics)
+		}
+		rep.Detail = "correctness could not be checked: " + why + "; add a test that calls " + rep.Func + "\n" + rep.Detail
+	}
+	return rep, nil
+}
+
+// goEnv is the environment of builds: the user's own Go settings that shape
+// a build (not secrets), on top of the sandbox's scrubbed one.
+func goEnv() []string {
+	var env []string
+	for _, k := range []string{"GOFLAGS", "CGO_ENABLED", "CC", "CXX", "CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOWORK", "GOPRIVATE", "GONOSUMDB", "GOFIPS140"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return append(env, "GOPROXY=off", "GOSUMDB=off", "GOTOOLCHAIN=local")
+}
+
+// build runs `go test -c` with an overlay in the sandbox. out is the build's
+// output when it failed, "" when the binary was built; err is for what stops
+// the measurement.
+func (g *goRun) build(bin, overlay string) (string, error) {
+	var buf lockedBuffer
+	left := g.m.remaining()
+	spec := RunSpec{
+		Dir:      g.m.work,
+		ReadOnly: g.readOnly,
+		Args:     []string{"go", "-C", g.pkgDir, "test", "-c", "-vet=off", "-o", bin, "-overlay", overlay, "."},
+		Env:      goEnv(),
+		Limits:   Limits{Wall: left, CPU: max(left, time.Minute)},
+		Stdout:   &buf, Stderr: &buf,
+	}
+	res, err := g.m.sb.Run(g.m.ctx, spec)
+	if err != nil {
+		return "", fmt.Errorf("couldn't run the go command: %w", err)
+	}
+	if err := g.m.check(); err != nil {
+		return "", err
+	}
+	if res.ExitCode == 0 {
+		if _, err := os.Stat(bin); err == nil {
+			return "", nil
+		}
+	}
+	out := buf.String()
+	switch {
+	case res.TimedOut:
+		out += "\n(the build was stopped: it did not finish in time)"
+	case res.MemoryExceeded:
+		out += "\n(the build ran out of memory)"
+	case res.Signal != "":
+		out += "\n(the build was killed: " + res.Signal + ")"
+	}
+	if strings.TrimSpace(out) == "" {
+		out = fmt.Sprintf("go test -c exited with status %d", res.ExitCode)
+	}
+	return out, nil
+}
+
+// runBinary runs a test binary in the sandbox with the package directory as
+// working directory (tests read testdata/ relative to it) without making the
+// package writable: the sandbox's own directory is the work directory.
+func (g *goRun) runBinary(bin string, args, env []string, wall time.Duration) (string, RunResult, error) {
+	var buf lockedBuffer
+	wall = min(wall, max(g.m.remaining(), time.Second))
+	spec := RunSpec{
+		Dir:      g.m.work,
+		ReadOnly: g.readOnly,
+		Args:     append([]string{"/bin/sh", "-c", `cd "$1" || exit 125; shift; exec "$@"`, "sh", g.pkgDir, bin}, args...),
+		Env:      env,
+		Limits:   Limits{Wall: wall, CPU: wall + time.Second, Memory: 3 << 30},
+		Stdout:   &buf, Stderr: &buf,
+	}
+	res, err := g.m.sb.Run(g.m.ctx, spec)
+	if err != nil {
+		return "", res, fmt.Errorf("couldn't run the test binary: %w", err)
+	}
+	return buf.String(), res, g.m.check()
+}
+
+// testTimeout bounds one run of package tests.
+func (g *goRun) testTimeout() time.Duration {
+	return min(max(g.m.remaining()/3, 5*time.Second), time.Minute)
+}
+
+// differential runs the generated comparison. done is set when it reached
+// a verdict (written into the report).
+func (g *goRun) differential() (*lessonlResult, bool, error) {
+	rep := g.rep
+	maxCase := 0
+	for attempt := 0; attempt < 3; attempt++ {
+		budget := min(5*time.Second, g.m.remaining()/6)
+		cfg := lessonlConfig{Seeds: diffSeeds, Size: g.m.opts.Size, Budget: budget.Seconds(), Slack: 1, MaxCase: maxCase}
+		cj, _ := json.Marshal(cfg)
+		timeout := budget + 20*time.Second
+		out, res, err := g.runBinary(g.varBin, []string{"-test.run=^" + diffTest + "$", "-test.v", "-test.timeout=" + timeout.String()},
+			[]string{"LESSONL_DIFF=" + string(cj)}, timeout+10*time.Second)
+		if err != nil {
+			return nil, false, err
+		}
+		to := parseTestOutput(out)
+		if r := to.result; r != nil {
+			switch r.Status {
+			case "ok", "unsupported", "stopped", "unstable":
+				return r, false, nil
+			case "mismatch":
+				rep.Verdict = Incorrect
+				rep.Failure = &Failure{Input: r.Input, Original: r.Original, Variant: r.Variant}
+				rep.Detail = fmt.Sprintf("the variant differs from the original on a generated input (%s inputs, seed %d): %s\n  input:    %s\n  original: %s\n  variant:  %s",
+					r.Profile, r.Seed, r.Where, r.Input, r.Original, r.Variant)
+				return r, true, nil
+			case "variant_panic":
+				rep.Verdict = Crashed
+				rep.Failure = &Failure{Input: r.Input, Original: r.Original, Variant: r.Variant}
+				rep.Detail = fmt.Sprintf("the variant panics where the original does not (%s inputs, seed %d): %s\n  input:    %s\n  original: %s",
+					r.Profile, r.Seed, r.Variant, r.Input, r.Original)
+				return r, true, nil
+			case "variant_timeout":
+				rep.Verdict = Timeout
+				rep.Failure = &Failure{Input: r.Input, Original: r.Original, Variant: r.Variant}
+				rep.Detail = fmt.Sprintf("the variant did not finish on a generated input (%s inputs, seed %d): the original %s, the variant was %s\n  input: %s",
+					r.Profile, r.Seed, r.Original, r.Variant, r.Input)
+				return r, true, nil
+			}
+			return r, false, nil
+		}
+		// No result: the process died. Whose call was it in?
+		last := to.lastCase
+		if last != nil && last.Call == "original" && !res.TimedOut {
+			if last.Case == 0 {
+				return &lessonlResult{Status: "stopped", Note: "the original crashed on the first generated input: " + firstLines(to.crash, 3)}, false, nil
+			}
+			maxCase = last.Case // again, without the inputs the original cannot take
+			continue
+		}
+		g.runFailure(to, res, "on a generated input")
+		if last != nil {
+			rep.Failure = &Failure{Input: last.Input, Variant: rep.Detail}
+			if last.Input != "" {
+				rep.Detail += "\n  input: " + last.Input
+			}
+		}
+		return nil, true, nil
+	}
+	return &lessonlResult{Status: "stopped", Note: "the original keeps crashing on generated inputs"}, false, nil
+}
+
+// runFailure writes the verdict of a variant run that ended abnormally.
+func (g *goRun) runFailure(to *testOutput, res RunResult, where string) {
+	rep := g.rep
+	switch {
+	case res.TimedOut || to.timedOut:
+		rep.Verdict = Timeout
+		rep.Detail = "the variant did not finish " + where
+		if to.running != "" && to.running != diffTest {
+			rep.Detail += " (in " + to.running + ")"
+		}
+	case res.CPUExceeded:
+		rep.Verdict = Timeout
+		rep.Detail = "the variant used up its CPU time " + where
+	case res.MemoryExceeded || strings.Contains(to.crash, "out of memory"):
+		rep.Verdict = Crashed
+		rep.Detail = fmt.Sprintf("the variant ran out of memory %s (limit %d MiB)", where, (3<<30)>>20)
+	case to.crash != "":
+		rep.Verdict = Crashed
+		rep.Detail = "the variant crashed " + where + ": " + firstLines(to.crash, 12)
+	case res.Signal != "":
+		rep.Verdict = Crashed
+		rep.Detail = "the variant was killed by signal " + res.Signal + " " + where
+	default:
+		rep.Verdict = Crashed
+		rep.Detail = fmt.Sprintf("the variant's test process exited with status %d %s: %s", res.ExitCode, where, firstLines(to.tail, 8))
+	}
+}
+
+// packageTests runs the package's tests that exercise the function on the
+// variant, and those that fail there on the original.
+func (g *goRun) packageTests() (bool, error) {
+	rep := g.rep
+	timeout := g.testTimeout()
+	pattern := "^(" + strings.Join(g.tests, "|") + ")$"
+	args := []string{"-test.run=" + pattern, "-test.v", "-test.timeout=" + timeout.String()}
+	out, res, err := g.runBinary(g.varBin, args, nil, timeout+10*time.Second)
+	if err != nil {
+		return false, err
+	}
+	vt := parseTestOutput(out)
+	var bad []string
+	for _, t := range vt.order {
+		if vt.status[t] == "FAIL" {
+			bad = append(bad, t)
+		}
+	}
+	abnormal := res.ExitCode != 0 && len(bad) == 0 || vt.crash != "" || vt.timedOut || res.TimedOut
+	for _, t := range []string{vt.running, vt.crashIn} {
+		if abnormal && t != "" && vt.status[t] != "FAIL" && !contains(bad, t) {
+			bad = append(bad, t)
+		}
+	}
+	if len(bad) == 0 && !abnormal {
+		for _, t := range vt.order {
+			if vt.status[t] == "PASS" {
+				rep.Checks.Tests = append(rep.Checks.Tests, t)
+			}
+		}
+		return false, nil
+	}
+	if len(bad) == 0 {
+		g.runFailure(vt, res, "while running the package's tests")
+		return true, nil
+	}
+	// Which of them pass on the original?
+	oargs := []string{"-test.run=^(" + strings.Join(bad, "|") + ")$", "-test.v", "-test.timeout=" + timeout.String()}
+	oout, ores, err := g.runBinary(g.origBin, oargs, nil, timeout+10*time.Second)
+	if err != nil {
+		return false, err
+	}
+	ot := parseTestOutput(oout)
+	for _, t := range bad {
+		if ot.status[t] != "PASS" || ores.TimedOut {
+			continue
+		}
+		if vt.crash != "" && t == vt.crashIn || (vt.timedOut || res.TimedOut) && t == vt.running {
+			g.runFailure(vt, res, "in "+t+" (which passes on the original)")
+		} else {
+			rep.Verdict = Incorrect
+			rep.Detail = fmt.Sprintf("%s passes on the original and fails on the variant:\n%s", t, firstLines(vt.output[t], 30))
+		}
+		rep.Failure = &Failure{Test: t, Original: "PASS", Variant: firstLines(vt.output[t], 30)}
+		return true, nil
+	}
+	// They fail on the original too: not the variant's doing.
+	for _, t := range vt.order {
+		if vt.status[t] == "PASS" {
+			rep.Checks.Tests = append(rep.Checks.Tests, t)
+		}
+	}
+	if vt.crash != "" || vt.timedOut || res.TimedOut {
+		g.noDiff = strings.TrimSpace(g.noDiff + "; some package tests could not run")
+	}
+	return false, nil
+}
+
+// repeats is how many times one timing run repeats the benchmark; the
+// fastest repetition counts.
+const repeats = 3
+
+var benchLine = regexp.MustCompile(`(?m)^(Benchmark\S*?)(?:-\d+)?\s+(\d+)\s+([0-9.]+) ns/op`)
+
+// timing times original and variant with the package's benchmarks that call
+// the function, or the generated one. done is set when the variant failed
+// while being timed.
+func (g *goRun) timing(verified bool) (bool, error) {
+	rep := g.rep
+	pattern, benchDesc := "", ""
+	switch {
+	case len(g.benches) > 0:
+		pattern = "^(" + strings.Join(g.benches, "|") + ")$"
+		benchDesc = strings.Join(g.benches, ", ") + " (the package's)"
+	case g.noDiff == "" || !strings.Contains(g.noDiff, "do not compile"):
+		pattern = "^" + genBench + "$"
+		benchDesc = fmt.Sprintf("%s (generated: inputs of size %d, seed 1)", genBench, g.m.opts.Size)
+	}
+	if pattern == "" {
+		g.rep.Detail = "not timed: no benchmark calls it and none could be generated"
+		if verified {
+			rep.Verdict = Unverified
+		}
+		return true, nil
+	}
+	rep.Checks.Benchmark = benchDesc
+	runTime := g.m.opts.RunTime
+	iters := map[bool]int64{}
+	var failure error
+	one := func(variant bool, benchtime string) (map[string]float64, error) {
+		bin := g.origBin
+		if variant {
+			bin = g.varBin
+		}
+		wall := 30*time.Second + 20*runTime
+		out, res, err := g.runBinary(bin, []string{"-test.run=^$", "-test.bench=" + pattern, "-test.benchtime=" + benchtime, "-test.count=" + strconv.Itoa(repeats), "-test.timeout=" + wall.String()}, nil, wall+5*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		// The fastest repetition: load from other processes only ever adds time.
+		ns := map[string]float64{}
+		for _, m := range benchLine.FindAllStringSubmatch(out, -1) {
+			v, err := strconv.ParseFloat(m[3], 64)
+			if old, seen := ns[m[1]]; err == nil && (!seen || v < old) {
+				ns[m[1]] = v
+			}
+		}
+		if len(ns) > 0 && res.ExitCode == 0 {
+			return ns, nil
+		}
+		to := parseTestOutput(out)
+		if !variant {
+			why := firstLines(to.tail, 6)
+			if m := regexp.MustCompile(`--- SKIP: \S+\s*(?:\([^)]*\))?\s*\n\s*\S+: (.*)`).FindStringSubmatch(out); m != nil {
+				why = m[1]
+			}
+			return nil, &timingError{msg: "the original could not be timed: " + why}
+		}
+		g.runFailure(to, res, "while being timed")
+		return nil, &timingError{variantFailed: true}
+	}
+	orig, vari, err := g.m.timeAB(func(variant bool) (float64, error) {
+		if iters[variant] == 0 {
+			// Calibrate (also a warm-up): how many calls fill runTime?
+			ns, err := one(variant, runTime.String())
+			if err != nil {
+				return 0, err
+			}
+			var sum float64
+			for _, v := range ns {
+				sum += v
+			}
+			iters[variant] = max(1, int64(float64(runTime.Nanoseconds())/repeats/math.Max(sum, 1)))
+		}
+		ns, err := one(variant, fmt.Sprintf("%dx", iters[variant]))
+		if err != nil {
+			return 0, err
+		}
+		g.m.log.Debug("timing run", "variant", variant, "ns", ns)
+		return geomean(ns), nil
+	})
+	var te *timingError
+	switch {
+	case errors.As(err, &te) && te.variantFailed:
+		return true, nil
+	case errors.As(err, &te):
+		failure = te
+	case err != nil:
+		return false, err
+	}
+	if failure != nil {
+		if rep.Detail != "" {
+			rep.Detail += "\n"
+		}
+		rep.Detail += failure.Error()
+		if verified {
+			rep.Verdict = Unverified
+			rep.Detail = "correct, but " + rep.Detail
+		}
+		return true, nil
+	}
+	g.m.fillTiming(rep, orig, vari, verified)
+	if verified {
+		rep.Detail = g.summary()
+	}
+	return false, nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+type timingError struct {
+	msg           string
+	variantFailed bool
+}
+
+func (e *timingError) Error() string { return e.msg }
+
+func geomean(ns map[string]float64) float64 {
+	if len(ns) == 0 {
+		return 0
+	}
+	var s float64
+	for _, v := range ns {
+		s += math.Log(math.Max(v, 1e-3))
+	}
+	return math.Exp(s / float64(len(ns)))
+}
+
+// summary says in one paragraph what was found and how.
+func (g *goRun) summary() string {
+	rep := g.rep
+	var b strings.Builder
+	switch rep.Verdict {
+	case Faster:
+		fmt.Fprintf(&b, "%.2fx faster", rep.Speedup)
+	case Slower:
+		fmt.Fprintf(&b, "%.2fx slower", 1/rep.Speedup)
+	default:
+		fmt.Fprintf(&b, "no clear difference (%.2fx)", rep.Speedup)
+	}
+	if rep.SpeedupLow > 0 {
+		fmt.Fprintf(&b, "; speedup %.2fx, 95%% interval %.2fx to %.2fx over %d rounds", rep.Speedup, rep.SpeedupLow, rep.SpeedupHigh, rep.Checks.Rounds)
+	}
+	fmt.Fprintf(&b, "; correct on %s", checksText(rep.Checks))
+	if g.noDiff != "" {
+		fmt.Fprintf(&b, " (differential check: %s)", g.noDiff)
+	}
+	return b.String()
+}
+
+// checksText describes the correctness evidence.
+func checksText(c Checks) string {
+	var parts []string
+	if n := len(c.Tests); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d package test%s (%s)", n, plural(n), strings.Join(c.Tests, ", ")))
+	}
+	if c.GeneratedCases > 0 {
+		s := fmt.Sprintf("%d generated inputs", c.GeneratedCases)
+		if n := len(c.Seeds); n > 0 {
+			s += fmt.Sprintf(" (seeds %d-%d)", c.Seeds[0], c.Seeds[n-1])
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, " and ")
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// moduleDirs are the directories a build needs to read: the module root (or
+// the package directory outside modules), its local replacements and the
+// workspace.
+func moduleDirs(pkgDir string) []string {
+	dirs := []string{pkgDir}
+	for d := pkgDir; ; d = filepath.Dir(d) {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
+			dirs = append(dirs, d)
+			if mf, err := modfile.ParseLax("go.mod", b, nil); err == nil {
+				for _, r := range mf.Replace {
+					if modfile.IsDirectoryPath(r.New.Path) {
+						p := r.New.Path
+						if !filepath.IsAbs(p) {
+							p = filepath.Join(d, p)
+						}
+						dirs = append(dirs, filepath.Clean(p))
+					}
+				}
+			}
+		}
+		if _, err := os.Stat(filepath.Join(d, "go.work")); err == nil {
+			dirs = append(dirs, d)
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return dirs
+}
+
+// relatedTests finds the package's tests and benchmarks that call fd,
+// directly or through helpers declared in test files. Matching is by name,
+// so it may include a few more than needed, never fewer.
+func relatedTests(dir, pkg string, fd *ast.FuncDecl) (tests, benches []string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil
+	}
+	name := fd.Name.Name
+	method := fd.Recv != nil
+	type fn struct {
+		idents, sels map[string]bool
+	}
+	funcs := map[string]*fn{}
+	var order []string
+	for _, e := range ents {
+		n := e.Name()
+		if !strings.HasSuffix(n, "_test.go") || strings.HasPrefix(n, "lessonl_") {
+			continue
+		}
+		gf, err := readGoFile(filepath.Join(dir, n), nil)
+		if err != nil {
+			continue
+		}
+		if p := gf.file.Name.Name; p != pkg && p != pkg+"_test" {
+			continue
+		}
+		for _, d := range gf.file.Decls {
+			fdecl, ok := d.(*ast.FuncDecl)
+			if !ok || fdecl.Body == nil {
+				continue
+			}
+			idents, sels := mentions(fdecl.Body)
+			f := &fn{idents: map[string]bool{}, sels: map[string]bool{}}
+			for _, i := range idents {
+				f.idents[i] = true
+			}
+			for _, s := range sels {
+				f.sels[s] = true
+			}
+			key := fdecl.Name.Name
+			if fdecl.Recv == nil {
+				if _, dup := funcs[key]; !dup {
+					order = append(order, key)
+				}
+				funcs[key] = f
+			}
+		}
+	}
+	// Fixed point: a function is related if it mentions the target or a
+	// related helper.
+	related := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, k := range order {
+			if related[k] {
+				continue
+			}
+			f := funcs[k]
+			hit := f.sels[name] || !method && f.idents[name]
+			for h := range related {
+				if f.idents[h] {
+					hit = true
+				}
+			}
+			if hit {
+				related[k] = true
+				changed = true
+			}
+		}
+	}
+	for _, k := range order {
+		if !related[k] {
+			continue
+		}
+		switch {
+		case isTestName(k, "Test"), isTestName(k, "Example"), isTestName(k, "Fuzz"):
+			tests = append(tests, k)
+		case isTestName(k, "Benchmark"):
+			benches = append(benches, k)
+		}
+	}
+	return tests, benches
+}
+
+// isTestName is the go tool's rule: prefix, then nothing or a non-lowercase rune.
+func isTestName(name, prefix string) bool {
+	if !strings.HasPrefix(name, prefix) {
+		return false
+	}
+	rest := name[len(prefix):]
+	return rest == "" || !(rest[0] >= 'a' && rest[0] <= 'z')
+}
+
+// cleanBuildOutput keeps what a person (or a model writing a lesson) needs
+// from a failed build: the compiler's messages, with paths made short.
+func cleanBuildOutput(out, pkgDir string) string {
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "# ") || strings.TrimSpace(l) == "" || strings.HasPrefix(l, "FAIL\t") {
+			continue
+		}
+		l = strings.ReplaceAll(l, pkgDir+string(filepath.Separator), "")
+		keep = append(keep, l)
+	}
+	return firstLines(strings.Join(keep, "\n"), 30)
+}
+
+// firstLines cuts s to n lines.
+func firstLines(s string, n int) string {
+	s = strings.TrimSpace(s)
+	lines := strings.Split(s, "\n")
+	if len(lines) <= n {
+		return s
+	}
+	return strings.Join(lines[:n], "\n") + fmt.Sprintf("\n... (%d more lines)", len(lines)-n)
+}
+
+// lockedBuffer is a bytes.Buffer for a process's stdout and stderr at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

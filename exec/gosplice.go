@@ -1,0 +1,497 @@
+package exec
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/scanner"
+	"go/token"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/imports"
+)
+
+// variantName is the file name compiler messages use for the variant's own
+// lines (through //line directives), so a lesson can quote them.
+const variantName = "variant.go"
+
+// origPrefix renames the original (and the helpers a variant replaces) in the
+// test binary, so the differential check can call both.
+const origPrefix = "lessonlOrig_"
+
+// spliceError is a problem with the variant found before any build: the
+// verdict is build_failed and the message is the reason.
+type spliceError struct{ reason string }
+
+func (e *spliceError) Error() string { return e.reason }
+
+func spliceErrorf(format string, args ...any) error {
+	return &spliceError{fmt.Sprintf(format, args...)}
+}
+
+// goSplice is a variant put in place of the original.
+type goSplice struct {
+	file     []byte   // the target file with the variant spliced in, imports fixed
+	origCopy []byte   // a _test.go file: the original and the helpers the variant replaced, renamed with origPrefix
+	replaced []string // the other declarations of the file the variant replaced
+	usesCgo  bool     // the original calls C.*: it cannot be copied into a test file
+}
+
+// extractCode takes the Go code out of a model's answer: the content of its
+// fenced blocks when there are any, else the text itself.
+func extractCode(s string) string {
+	if !strings.Contains(s, "```") {
+		return s
+	}
+	var b strings.Builder
+	lines := strings.SplitAfter(s, "\n")
+	in := false
+	for _, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "```") {
+			in = !in
+			continue
+		}
+		if in {
+			b.WriteString(l)
+		}
+	}
+	if strings.TrimSpace(b.String()) == "" {
+		return s
+	}
+	return b.String()
+}
+
+// parseVariant parses a variant that may or may not have a package clause.
+// Without one, "package p;" is put on its first line so line numbers stay
+// those of the variant.
+func parseVariant(fset *token.FileSet, code string) (*ast.File, string, error) {
+	var s scanner.Scanner
+	f := fset.AddFile("", -1, len(code))
+	s.Init(f, []byte(code), nil, scanner.ScanComments)
+	tok := token.COMMENT
+	for tok == token.COMMENT {
+		_, tok, _ = s.Scan()
+	}
+	if tok != token.PACKAGE {
+		code = "package p;" + code
+	}
+	af, err := parser.ParseFile(fset, variantName, code, parser.ParseComments)
+	if err != nil {
+		return nil, code, spliceErrorf("the variant does not parse: %v", shortParseError(err))
+	}
+	return af, code, nil
+}
+
+func shortParseError(err error) string {
+	if el, ok := err.(scanner.ErrorList); ok && len(el) > 3 {
+		el = el[:3]
+		return el.Error() + " (and more)"
+	}
+	return err.Error()
+}
+
+// typeString prints a type expression on one line.
+func typeString(fset *token.FileSet, e ast.Expr) string {
+	if e == nil {
+		return ""
+	}
+	var b bytes.Buffer
+	if err := printer.Fprint(&b, fset, e); err != nil {
+		return fmt.Sprintf("%T", e)
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// signatureKey is a function's signature without parameter names: two
+// declarations with the same key are interchangeable for callers.
+func signatureKey(fset *token.FileSet, fd *ast.FuncDecl) string {
+	var b strings.Builder
+	fields := func(fl *ast.FieldList) {
+		b.WriteString("(")
+		if fl != nil {
+			for _, f := range fl.List {
+				n := len(f.Names)
+				if n == 0 {
+					n = 1
+				}
+				for i := 0; i < n; i++ {
+					b.WriteString(typeString(fset, f.Type))
+					b.WriteString(",")
+				}
+			}
+		}
+		b.WriteString(")")
+	}
+	fields(fd.Recv)
+	b.WriteString("[")
+	if fd.Type.TypeParams != nil {
+		for _, f := range fd.Type.TypeParams.List {
+			for _, n := range f.Names {
+				b.WriteString(n.Name + " " + typeString(fset, f.Type) + ",")
+			}
+		}
+	}
+	b.WriteString("]")
+	fields(fd.Type.Params)
+	fields(fd.Type.Results)
+	return b.String()
+}
+
+// declKey names a top-level function the way the package index does.
+func declKey(fd *ast.FuncDecl) string {
+	if fd.Recv != nil && len(fd.Recv.List) > 0 {
+		recv, _ := recvTypeName(fd.Recv.List[0].Type)
+		return recv + "." + fd.Name.Name
+	}
+	return fd.Name.Name
+}
+
+// normalized is a declaration's text with comments and layout removed, to
+// tell a restated declaration from a changed one.
+func normalized(fset *token.FileSet, n ast.Node) string {
+	var b bytes.Buffer
+	if err := (&printer.Config{Mode: printer.RawFormat}).Fprint(&b, fset, n); err != nil {
+		return fmt.Sprintf("%p", n)
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// spliceGo puts variant in place of fd in gf. The variant may hold the
+// function, new helpers, new or restated types and imports, or a whole file:
+// restated declarations are dropped, functions of the same file it redefines
+// are replaced, and anything that would change other package-level
+// declarations is refused.
+func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string) (*goSplice, error) {
+	code := extractCode(variant)
+	if strings.TrimSpace(code) == "" {
+		return nil, spliceErrorf("the variant is empty; it must hold the whole function %s", goFuncName(fd))
+	}
+	vfset := token.NewFileSet()
+	vf, code, err := parseVariant(vfset, code)
+	if err != nil {
+		return nil, err
+	}
+	vsrc := []byte(code)
+	voff := func(p token.Pos) int { return vfset.Position(p).Offset }
+
+	target := declKey(fd)
+	var vtarget *ast.FuncDecl
+	var keep []ast.Decl                        // variant declarations to splice, in order
+	replace := map[string]*ast.FuncDecl{}      // same-file declarations the variant replaces, by key
+	keepSpecs := map[*ast.GenDecl][]ast.Spec{} // the new specs of each kept GenDecl
+	var newImports []*ast.ImportSpec
+	for _, d := range vf.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			key := declKey(d)
+			if key == target {
+				if vtarget != nil {
+					return nil, spliceErrorf("the variant defines %s twice", goFuncName(fd))
+				}
+				vtarget = d
+				keep = append(keep, d)
+				continue
+			}
+			if d.Name.Name == "init" || d.Name.Name == "_" {
+				keep = append(keep, d)
+				continue
+			}
+			existing := idx.decls[key]
+			if len(existing) == 0 {
+				if len(idx.decls[d.Name.Name]) > 0 && d.Recv == nil {
+					return nil, spliceErrorf("the variant declares function %s, but %s already names something else in package %s; give the helper another name", d.Name.Name, d.Name.Name, idx.pkg)
+				}
+				keep = append(keep, d)
+				continue
+			}
+			old := existing[0]
+			if old.fd == nil {
+				return nil, spliceErrorf("the variant declares function %s, but %s already names something else in package %s; give the helper another name", key, key, idx.pkg)
+			}
+			if d.Body == nil || normalized(vfset, d) == normalized(old.file.fset, old.fd) {
+				continue // restated as it is
+			}
+			if old.file != idx.files[0] {
+				return nil, spliceErrorf("the variant changes %s, declared in %s; a variant may change functions of %s only, so give the new helper another name", goFuncName(d), filepath.Base(old.file.path), filepath.Base(gf.path))
+			}
+			if d.Name.Name == "main" && d.Recv == nil {
+				return nil, spliceErrorf("the variant changes func main; keep it as it is")
+			}
+			replace[key] = old.fd
+			keep = append(keep, d)
+		case *ast.GenDecl:
+			if d.Tok == token.IMPORT {
+				for _, s := range d.Specs {
+					newImports = append(newImports, s.(*ast.ImportSpec))
+				}
+				continue
+			}
+			var specs []ast.Spec
+			for _, s := range d.Specs {
+				names := specNames(s)
+				var same, differ int
+				where := ""
+				for _, n := range names {
+					ex := idx.decls[n]
+					if len(ex) == 0 || n == "_" {
+						continue
+					}
+					if ex[0].spec != nil && normalized(vfset, s) == normalized(ex[0].file.fset, ex[0].spec) {
+						same++
+					} else {
+						differ++
+						where = filepath.Base(ex[0].file.path)
+					}
+				}
+				switch {
+				case differ > 0:
+					return nil, spliceErrorf("the variant changes %s %s, declared in %s; keep package-level types, variables and constants as they are, or declare new ones under new names", d.Tok, strings.Join(names, ", "), where)
+				case same == len(names):
+					// restated as it is
+				default:
+					specs = append(specs, s)
+				}
+			}
+			if len(specs) > 0 {
+				keepSpecs[d] = specs
+				keep = append(keep, d)
+			}
+		}
+	}
+	if vtarget == nil {
+		return nil, spliceErrorf("the variant does not define %s; it must hold the whole function, with the same name and signature", goFuncName(fd))
+	}
+	if vtarget.Body == nil {
+		return nil, spliceErrorf("the variant declares %s without a body", goFuncName(fd))
+	}
+	if a, b := signatureKey(gf.fset, fd), signatureKey(vfset, vtarget); a != b {
+		return nil, spliceErrorf("the variant changes the signature: the original is `%s`, the variant `%s`; keep the signature exactly", signatureOf(gf.fset, fd), signatureOf(vfset, vtarget))
+	}
+
+	// The spliced block: each kept declaration with a //line directive so
+	// compiler messages point into the variant.
+	var block bytes.Buffer
+	for _, d := range keep {
+		start := d.Pos()
+		var docStart token.Pos
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Doc != nil {
+				docStart = d.Doc.Pos()
+			}
+		case *ast.GenDecl:
+			if d.Doc != nil {
+				docStart = d.Doc.Pos()
+			}
+		}
+		if docStart.IsValid() {
+			start = docStart
+		}
+		fmt.Fprintf(&block, "\n//line %s:%d\n", variantName, vfset.Position(start).Line)
+		if gd, ok := d.(*ast.GenDecl); ok && len(keepSpecs[gd]) != len(gd.Specs) {
+			// Only some specs are new: write them one by one.
+			for _, s := range keepSpecs[gd] {
+				fmt.Fprintf(&block, "//line %s:%d\n%s %s\n", variantName, vfset.Position(s.Pos()).Line, gd.Tok, vsrc[voff(s.Pos()):voff(s.End())])
+			}
+			continue
+		}
+		block.Write(vsrc[voff(start):voff(d.End())])
+		block.WriteString("\n")
+	}
+
+	src := gf.src
+	type edit struct {
+		from, to int
+		text     []byte
+	}
+	base := filepath.Base(gf.path)
+	endPos := gf.fset.Position(fd.End())
+	restore := fmt.Sprintf("//line %s:%d:%d\n", base, endPos.Line, endPos.Column)
+	start := gf.off(fd.Pos())
+	lead := ""
+	if start > 0 && src[start-1] != '\n' {
+		lead = "\n"
+	}
+	edits := []edit{{start, gf.off(fd.End()), []byte(lead + strings.TrimPrefix(block.String(), "\n") + restore)}}
+	var replacedNames []string
+	for key, old := range replace {
+		from := gf.off(old.Pos())
+		if old.Doc != nil {
+			from = gf.off(old.Doc.Pos())
+		}
+		edits = append(edits, edit{from, gf.off(old.End()), nil})
+		replacedNames = append(replacedNames, key)
+	}
+	sort.Strings(replacedNames)
+	if imp := missingImports(gf.file, newImports); imp != "" {
+		at := gf.off(gf.file.Name.End())
+		for _, d := range gf.file.Decls {
+			if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+				at = gf.off(g.End())
+			}
+		}
+		edits = append(edits, edit{at, at, []byte("\n" + imp)})
+	}
+	sort.Slice(edits, func(i, j int) bool { return edits[i].from < edits[j].from })
+	var out bytes.Buffer
+	prev := 0
+	for _, e := range edits {
+		if e.from < prev {
+			return nil, spliceErrorf("the variant's declarations overlap in %s", base) // cannot happen with a parsed file
+		}
+		out.Write(src[prev:e.from])
+		out.Write(e.text)
+		prev = e.to
+	}
+	out.Write(src[prev:])
+	file := fixImports(gf.abs, out.Bytes())
+	if _, err := parser.ParseFile(token.NewFileSet(), gf.abs, file, parser.ParseComments); err != nil {
+		return nil, spliceErrorf("the variant does not fit in %s: %v", base, shortParseError(err))
+	}
+
+	sp := &goSplice{file: file, replaced: replacedNames}
+	sp.origCopy, sp.usesCgo = originalCopy(gf, fd, replace)
+	return sp, nil
+}
+
+// missingImports renders an import declaration for the variant's imports
+// that the file lacks, or "".
+func missingImports(f *ast.File, want []*ast.ImportSpec) string {
+	have := map[string]bool{}
+	for _, im := range f.Imports {
+		have[importKey(im)] = true
+	}
+	var b strings.Builder
+	for _, im := range want {
+		k := importKey(im)
+		if have[k] || im.Path.Value == `"C"` {
+			continue
+		}
+		have[k] = true
+		if im.Name != nil {
+			fmt.Fprintf(&b, "\t%s %s\n", im.Name.Name, im.Path.Value)
+		} else {
+			fmt.Fprintf(&b, "\t%s\n", im.Path.Value)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "import (\n" + b.String() + ")\n"
+}
+
+func importKey(im *ast.ImportSpec) string {
+	name := ""
+	if im.Name != nil {
+		name = im.Name.Name
+	}
+	return name + " " + im.Path.Value
+}
+
+// fixImports adds and removes imports as goimports does; when it cannot, the
+// source is left for the compiler to judge.
+func fixImports(filename string, src []byte) []byte {
+	out, err := imports.Process(filename, src, &imports.Options{Comments: true, TabIndent: true, TabWidth: 8})
+	if err != nil {
+		return src
+	}
+	return out
+}
+
+// originalCopy writes a test file holding fd and the replaced declarations
+// under origPrefix names, with references among them renamed, so the test
+// binary can call the original next to the variant.
+func originalCopy(gf *goFile, fd *ast.FuncDecl, replaced map[string]*ast.FuncDecl) ([]byte, bool) {
+	decls := []*ast.FuncDecl{fd}
+	keys := make([]string, 0, len(replaced))
+	for k := range replaced {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		decls = append(decls, replaced[k])
+	}
+	renamed := map[*ast.FuncDecl]bool{}
+	methods := map[string]bool{} // "T.M" of renamed methods
+	for _, d := range decls {
+		renamed[d] = true
+		if d.Recv != nil {
+			methods[declKey(d)] = true
+		}
+	}
+	usesCgo := false
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "package %s\n\n", gf.file.Name.Name)
+	for _, d := range gf.file.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+			for _, s := range g.Specs {
+				im := s.(*ast.ImportSpec)
+				if im.Path.Value == `"C"` {
+					continue
+				}
+				if im.Name != nil && im.Name.Name == "_" {
+					continue
+				}
+				fmt.Fprintf(&b, "import %s\n", gf.text(im))
+			}
+		}
+	}
+	for _, d := range decls {
+		var renames []int // offsets of identifiers to prefix
+		renames = append(renames, gf.off(d.Name.Pos()))
+		var recvObj *ast.Object
+		recvType := ""
+		if d.Recv != nil && len(d.Recv.List) > 0 {
+			recvType, _ = recvTypeName(d.Recv.List[0].Type)
+			if len(d.Recv.List[0].Names) > 0 {
+				recvObj = d.Recv.List[0].Names[0].Obj
+			}
+		}
+		if d.Body != nil {
+			ast.Inspect(d.Body, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.SelectorExpr:
+					if x, ok := n.X.(*ast.Ident); ok {
+						if x.Name == "C" && x.Obj == nil {
+							usesCgo = true
+						}
+						if recvObj != nil && x.Obj == recvObj && methods[recvType+"."+n.Sel.Name] {
+							renames = append(renames, gf.off(n.Sel.Pos()))
+						}
+					}
+				case *ast.Ident:
+					if n.Obj != nil {
+						if od, ok := n.Obj.Decl.(*ast.FuncDecl); ok && renamed[od] && od.Recv == nil {
+							renames = append(renames, gf.off(n.Pos()))
+						}
+					}
+				}
+				return true
+			})
+		}
+		sort.Ints(renames)
+		start, end := gf.off(d.Pos()), gf.off(d.End())
+		prev := start
+		b.WriteString("\n")
+		for _, r := range renames {
+			if r < prev || r >= end {
+				continue
+			}
+			b.Write(gf.src[prev:r])
+			b.WriteString(origPrefix)
+			prev = r
+		}
+		b.Write(gf.src[prev:end])
+		b.WriteString("\n")
+	}
+	name := strings.TrimSuffix(gf.abs, ".go") + "_lessonl_orig_test.go"
+	return fixImports(name, b.Bytes()), usesCgo
+}
+
+// quote is strconv.Quote, named for the generated code's readability.
+var quote = strconv.Quote

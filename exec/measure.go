@@ -1,0 +1,216 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Defaults of Options.
+const (
+	DefaultFloor   = 0.05
+	DefaultTimeout = 2 * time.Minute
+	DefaultSize    = 1000
+	DefaultRunTime = 50 * time.Millisecond
+)
+
+func (o Options) withDefaults() Options {
+	if !(o.Floor > 0) {
+		o.Floor = DefaultFloor
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Size <= 0 {
+		o.Size = DefaultSize
+	}
+	if o.RunTime <= 0 {
+		o.RunTime = DefaultRunTime
+	}
+	o.Rounds = o.Rounds.withDefaults()
+	return o
+}
+
+// measurement is one Measure call in flight.
+type measurement struct {
+	ctx     context.Context // ends at the caller's cancel or at Options.Timeout
+	t       Target
+	variant string
+	opts    Options
+	sb      *Sandbox
+	work    string // private temporary directory, removed at the end
+	log     *slog.Logger
+}
+
+// errDeadline marks a measurement stopped by Options.Timeout: the verdict is
+// then timeout, not an error.
+var errDeadline = errors.New("measurement timed out")
+
+// check returns errDeadline or the caller's cancellation once m's context is
+// done, so every step can stop early.
+func (m *measurement) check() error {
+	if err := m.ctx.Err(); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return errDeadline
+		}
+		return err
+	}
+	return nil
+}
+
+// remaining is the time left before Options.Timeout.
+func (m *measurement) remaining() time.Duration {
+	if d, ok := m.ctx.Deadline(); ok {
+		return time.Until(d)
+	}
+	return m.opts.Timeout
+}
+
+// Measure builds variant in place of the function t names, checks it against
+// the original (the package's tests and generated inputs) and times both, all
+// inside the sandbox. Problems of the variant are verdicts in the Report; the
+// error is only for what prevents any verdict: the file or function is not
+// found (*NotFoundError), the language is not supported, the original does
+// not build, or ctx was cancelled. Several Measure calls may run at once;
+// their timing runs take turns.
+func Measure(ctx context.Context, t Target, variant string, opts Options) (*Report, error) {
+	l, _, err := languageOf(t.File)
+	if err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	sb := sandboxFor(SandboxOptions{Disabled: opts.NoSandbox, CacheDir: opts.CacheDir})
+	mctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	work, err := os.MkdirTemp("", "lessonl-measure-")
+	if err != nil {
+		return nil, fmt.Errorf("couldn't make a work directory: %w; check that %s is writable", err, os.TempDir())
+	}
+	defer os.RemoveAll(work)
+	m := &measurement{
+		ctx: mctx, t: t, variant: variant, opts: opts, sb: sb, work: work,
+		log: slog.With("file", t.File, "func", t.Func),
+	}
+	start := time.Now()
+	rep, err := l.measure(m)
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("measuring %s stopped: %w", t.Func, ctx.Err())
+	case errors.Is(err, errDeadline) || mctx.Err() != nil && rep == nil:
+		rep = &Report{Verdict: Timeout, Func: t.Func, Sandboxed: sb.Enabled(),
+			Detail: fmt.Sprintf("the measurement did not finish within %v (the --timeout option)", opts.Timeout)}
+		if lang, ok := LangOf(t.File); ok {
+			rep.Lang = lang
+		}
+	default:
+		return nil, err
+	}
+	m.log.Debug("measured", "verdict", rep.Verdict, "speedup", rep.Speedup, "took", time.Since(start))
+	return rep, nil
+}
+
+var (
+	sandboxMu sync.Mutex
+	sandboxes = map[SandboxOptions]*Sandbox{}
+)
+
+// sandboxFor returns one Sandbox per option set: NewSandbox probes bwrap by
+// running it, which is worth doing once per process.
+func sandboxFor(o SandboxOptions) *Sandbox {
+	sandboxMu.Lock()
+	defer sandboxMu.Unlock()
+	s, ok := sandboxes[o]
+	if !ok {
+		s = NewSandbox(o)
+		sandboxes[o] = s
+	}
+	return s
+}
+
+// timingTurn serialises timing runs process-wide, so concurrent measurements
+// do not time each other's load.
+var timingTurn = make(chan struct{}, 1)
+
+// timeSide runs one timing run of the original (variant false) or the
+// variant and returns its time per call in ns.
+type timeSide func(variant bool) (float64, error)
+
+// timeAB alternates original and variant runs, A B then B A, until the policy
+// is satisfied or the time left runs out, holding the process-wide timing
+// turn. It returns the per-round times of both.
+func (m *measurement) timeAB(run timeSide) (orig, vari []float64, err error) {
+	select {
+	case timingTurn <- struct{}{}:
+	case <-m.ctx.Done():
+		return nil, nil, m.check()
+	}
+	defer func() { <-timingTurn }()
+	policy := m.opts.Rounds
+	// Leave room for the report: the policy may not spend the last seconds.
+	if left := m.remaining() - 2*time.Second; left < policy.MaxTime {
+		policy.MaxTime = max(left, time.Millisecond)
+	}
+	start := time.Now()
+	for round := 0; ; round++ {
+		if err := m.check(); err != nil {
+			return orig, vari, err
+		}
+		order := []bool{false, true}
+		if round%2 == 1 {
+			order = []bool{true, false}
+		}
+		var o, v float64
+		for _, side := range order {
+			ns, err := run(side)
+			if err != nil {
+				return orig, vari, err
+			}
+			if side {
+				v = ns
+			} else {
+				o = ns
+			}
+		}
+		orig, vari = append(orig, o), append(vari, v)
+		if policy.Done(SpeedupRatio(orig, vari), time.Since(start)) {
+			return orig, vari, nil
+		}
+	}
+}
+
+// fillTiming puts the timing samples into the report and decides the
+// verdict when the variant was shown correct.
+func (m *measurement) fillTiming(rep *Report, orig, vari []float64, verified bool) {
+	r := SpeedupRatio(orig, vari)
+	b := r.Bounded()
+	rep.Speedup, rep.SpeedupLow, rep.SpeedupHigh = b.Median, b.Low, b.High
+	rep.OriginalNs, rep.VariantNs = median(orig), median(vari)
+	rep.Checks.Rounds, rep.Checks.Spread = r.N, r.Spread
+	if verified {
+		rep.Verdict = Classify(r, m.opts.Floor)
+	}
+}
+
+func median(xs []float64) float64 {
+	var v []float64
+	for _, x := range xs {
+		if x > 0 && !math.IsInf(x, 0) && !math.IsNaN(x) {
+			v = append(v, x)
+		}
+	}
+	if len(v) == 0 {
+		return 0
+	}
+	sort.Float64s(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}

@@ -85,7 +85,7 @@ func TestServeUntilStdinCloses(t *testing.T) {
 	}
 	log := stderr.String()
 	if !strings.Contains(log, "path=/api/show") || !strings.Contains(log, "model=qwen2.5-coder:7b") || !strings.Contains(log, "status=200") ||
-		!strings.Contains(log, `path=/api/chat status=200 model=deepseek-coder:6.7b`) || !strings.Contains(log, "script=replies") {
+		!strings.Contains(log, "model=deepseek-coder:6.7b script=replies") || !strings.Contains(log, "script=replies") {
 		t.Errorf("stderr log lacks the request:\n%s", log)
 	}
 	if err := c.Heartbeat(ctxT(t)); err == nil {

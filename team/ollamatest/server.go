@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -148,6 +149,7 @@ func (s *Server) Requests() []Request {
 	for i, r := range s.requests {
 		r.Messages = slices.Clone(r.Messages)
 		r.Input = slices.Clone(r.Input)
+		r.Options = maps.Clone(r.Options)
 		out[i] = r
 	}
 	return out
@@ -206,8 +208,11 @@ func (s *Server) routes() http.Handler {
 		start := time.Now()
 		defer func() {
 			// Log even when a handler aborts the connection on purpose.
-			attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status, "model", sw.model,
+			attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
 				"duration", time.Since(start).Round(time.Microsecond)}
+			if sw.model != "" {
+				attrs = append(attrs, "model", sw.model)
+			}
 			if sw.detail != "" {
 				attrs = append(attrs, "script", sw.detail)
 			}

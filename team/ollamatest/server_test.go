@@ -22,7 +22,7 @@ func start(t *testing.T, s ollamatest.Script) (*ollamatest.Server, *api.Client) 
 	return srv, client(t, srv.URL())
 }
 
-func client(t *testing.T, base string) *api.Client {
+func client(t testing.TB, base string) *api.Client {
 	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {

@@ -105,6 +105,8 @@ func NewSandbox(o SandboxOptions) *Sandbox {
 	}
 	if err := os.MkdirAll(s.cacheDir, 0o755); err != nil {
 		slog.Warn("couldn't create the sandbox build cache; builds will fail to cache", "dir", s.cacheDir, "err", err)
+	} else if rp, err := filepath.EvalSymlinks(s.cacheDir); err == nil {
+		s.cacheDir = rp // bound as itself inside bwrap
 	}
 	if p, err := osexec.LookPath("prlimit"); err == nil {
 		s.prlimit = p
@@ -252,7 +254,6 @@ type RunResult struct {
 	ProcsExceeded   bool   // best effort: the pids cgroup refused a fork
 	OutputTruncated bool   // Stdout or Stderr hit OutputLimit
 	Wall            time.Duration
-	CPU             time.Duration // user+system time of the whole tree (when it was reaped normally)
 }
 
 const defaultOutputLimit = 1 << 20
@@ -272,7 +273,19 @@ func (s *Sandbox) Run(ctx context.Context, spec RunSpec) (RunResult, error) {
 	if err != nil {
 		return RunResult{}, fmt.Errorf("couldn't use %q as the sandbox's work directory: %w; pass an existing directory in RunSpec.Dir", spec.Dir, err)
 	}
+	if dir == "/" {
+		return RunResult{}, errors.New("couldn't run in the sandbox: the work directory is /, which would make the whole filesystem writable; use a dedicated directory")
+	}
 	spec.Dir = dir
+	// Paths are bound as themselves inside bwrap: resolve them now.
+	spec.Writable, err = realDirs(spec.Writable, "writable")
+	if err != nil {
+		return RunResult{}, err
+	}
+	spec.ReadOnly, err = realDirs(spec.ReadOnly, "read-only")
+	if err != nil {
+		return RunResult{}, err
+	}
 	prog, err := lookPathIn(spec.Args[0], dir)
 	if err != nil {
 		return RunResult{}, fmt.Errorf("couldn't find %q: %w; install it or pass an absolute path", spec.Args[0], err)
@@ -328,10 +341,6 @@ func (s *Sandbox) Run(ctx context.Context, spec RunSpec) (RunResult, error) {
 
 	var res RunResult
 	done := make(chan struct{})
-	var killOnce sync.Once
-	kill := func() {
-		killOnce.Do(func() { s.killTree(cmd.Process.Pid, info, cg) })
-	}
 	waitDone := make(chan struct{})
 	go func() {
 		defer close(waitDone)
@@ -339,32 +348,44 @@ func (s *Sandbox) Run(ctx context.Context, spec RunSpec) (RunResult, error) {
 		defer timer.Stop()
 		select {
 		case <-done:
+			return
 		case <-timer.C:
 			res.TimedOut = true
-			kill()
 		case <-ctx.Done():
 			res.Canceled = true
-			kill()
 		}
+		// bwrap's pid 1 first: its whole pid namespace dies with it, and
+		// bwrap, still alive, reaps it and exits (no orphaned zombie).
+		if info != nil && info.kill() {
+			select {
+			case <-done:
+				cg.killAll()
+				return
+			case <-time.After(time.Second):
+			}
+		}
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cg.killAll()
 	}()
 	waitErr := cmd.Wait()
 	close(done)
 	<-waitDone
 	res.Wall = time.Since(start)
 	// The outer process is gone; make sure nothing it started outlives it
-	// (after a kill, bwrap's pid 1 is torn down asynchronously).
-	if res.TimedOut || res.Canceled {
-		kill()
-	}
+	// (after a hard kill, bwrap's pid 1 is torn down asynchronously).
 	s.reap(info, cg)
 	if info != nil {
 		info.close()
 	}
 
 	ps := cmd.ProcessState
+	// CPU time of the reaped tree; bwrap's pid 1 does not pass its
+	// children's usage on, so under bwrap this undercounts.
+	var cpu time.Duration
 	if ps != nil {
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok && ru != nil {
-			res.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+			cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		}
 	}
 	var sig syscall.Signal = -1
@@ -396,8 +417,11 @@ func (s *Sandbox) Run(ctx context.Context, spec RunSpec) (RunResult, error) {
 	if waitErr != nil && ps == nil {
 		slog.Debug("sandboxed command ended abnormally", "err", waitErr)
 	}
+	// RLIMIT_CPU sends SIGXCPU (which Go ignores), then SIGKILL a second
+	// later. A SIGKILL we did not send, after at least the CPU limit in CPU
+	// or wall time, is most likely that.
 	res.CPUExceeded = sig == syscall.SIGXCPU ||
-		(sig == syscall.SIGKILL && !res.TimedOut && !res.Canceled && res.CPU >= lim.CPU)
+		(sig == syscall.SIGKILL && !res.TimedOut && !res.Canceled && (cpu >= lim.CPU || res.Wall >= lim.CPU))
 	res.MemoryExceeded = outOfMemory(stderr.tailBytes())
 	res.ProcsExceeded = cg.refusedFork()
 	res.OutputTruncated = stdout.dropped || stderr.dropped
@@ -457,21 +481,29 @@ func (s *Sandbox) bwrapArgs(spec RunSpec, prog string, extra []string) []string 
 	var ro []string
 	ro = append(ro, s.goEnv.goroot, s.goEnv.gomodcache)
 	ro = append(ro, spec.ReadOnly...)
-	if !underAny(prog, append([]string{spec.Dir}, spec.Writable...)) {
+	visible := append(append([]string{spec.Dir}, spec.Writable...), spec.ReadOnly...)
+	// prog keeps its own name (clang++ and busybox look at argv[0]); a
+	// symlink's target must be visible too, and bound first: bwrap cannot
+	// bind onto a symlink whose target does not exist yet.
+	if target, err := filepath.EvalSymlinks(prog); err == nil && target != prog && !underAny(target, visible) {
+		ro = append(ro, target)
+	}
+	if !underAny(prog, visible) {
 		ro = append(ro, prog)
 	}
 	for _, p := range ro {
 		if p == "" || !s.isHidden(p) {
 			continue
 		}
-		if rp, err := filepath.EvalSymlinks(p); err == nil {
-			a = append(a, "--ro-bind", rp, rp)
+		if _, err := os.Stat(p); err == nil {
+			a = append(a, "--ro-bind", p, p)
 		}
 	}
-	for _, w := range append([]string{s.cacheDir}, spec.Writable...) {
-		if rp, err := filepath.EvalSymlinks(w); err == nil {
-			a = append(a, "--bind", rp, rp)
-		}
+	if _, err := os.Stat(s.cacheDir); err == nil {
+		a = append(a, "--bind", s.cacheDir, s.cacheDir)
+	}
+	for _, w := range spec.Writable {
+		a = append(a, "--bind", w, w)
 	}
 	a = append(a, "--bind", spec.Dir, spec.Dir, "--chdir", spec.Dir,
 		"--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -536,34 +568,25 @@ func mergeEnv(base, extra []string) []string {
 	return out
 }
 
-// killTree kills everything the run started: bwrap's pid 1 (which takes its
-// whole pid namespace with it), the process group, and the cgroup's members.
-func (s *Sandbox) killTree(pid int, info *infoPipe, cg *runCgroup) {
-	if info != nil {
-		if child := info.childPid(); child > 0 {
-			_ = syscall.Kill(child, syscall.SIGKILL)
-		}
-	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-	_ = syscall.Kill(pid, syscall.SIGKILL)
-	cg.killAll()
-}
-
-// reap waits until no process of the run is left: the cgroup is empty, or
+// reap waits until no process of the run is left: the cgroup is empty, and
 // bwrap's pid 1 (and so its namespace) is gone.
 func (s *Sandbox) reap(info *infoPipe, cg *runCgroup) {
+	if info != nil {
+		// bwrap has exited, so the pipe is at EOF or the pid already read.
+		select {
+		case <-info.got:
+		case <-time.After(2 * time.Second):
+		}
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		alive := false
-		if cg != nil && cg.populated() {
+		if cg.populated() {
 			alive = true
 			cg.killAll()
 		}
-		if info != nil {
-			if child := info.childPid(); child > 0 && processAlive(child) {
-				alive = true
-				_ = syscall.Kill(child, syscall.SIGKILL)
-			}
+		if info != nil && info.kill() {
+			alive = true
 		}
 		if !alive {
 			return
@@ -576,26 +599,43 @@ func (s *Sandbox) reap(info *infoPipe, cg *runCgroup) {
 // processAlive reports whether pid exists and is not a zombie (a zombie pid 1
 // of a pid namespace has already killed the rest of its namespace).
 func processAlive(pid int) bool {
+	_, state, ok := procStat(pid)
+	return ok && state != 'Z' && state != 'X'
+}
+
+// procStat returns a process's start time (clock ticks since boot: with the
+// pid, an identity that survives pid reuse) and its state letter.
+func procStat(pid int) (start uint64, state byte, ok bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return false
+		return 0, 0, false
 	}
-	// The state follows the command name in parentheses, which may contain
+	// The fields follow the command name in parentheses, which may contain
 	// spaces or parentheses itself.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 || i+2 >= len(b) {
-		return false
+		return 0, 0, false
 	}
-	state := b[i+2]
-	return state != 'Z' && state != 'X'
+	f := strings.Fields(string(b[i+2:]))
+	// f[0] is field 3 (state); starttime is field 22.
+	if len(f) < 20 {
+		return 0, 0, false
+	}
+	start, err = strconv.ParseUint(f[19], 10, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	return start, f[0][0], true
 }
 
-// infoPipe carries bwrap's --info-fd JSON: the pid of its pid 1.
+// infoPipe carries bwrap's --info-fd JSON: the pid of its pid 1, which we
+// pin to its start time so a reused pid is never signalled.
 type infoPipe struct {
-	r, w *os.File
-	mu   sync.Mutex
-	pid  int
-	got  chan struct{}
+	r, w  *os.File
+	mu    sync.Mutex
+	pid   int
+	start uint64
+	got   chan struct{} // closed once pid is known or can no longer be
 }
 
 func newInfoPipe() (*infoPipe, error) {
@@ -611,18 +651,35 @@ func (p *infoPipe) read() {
 	var info struct {
 		ChildPid int `json:"child-pid"`
 	}
-	b, _ := io.ReadAll(io.LimitReader(p.r, 1<<16))
-	if json.Unmarshal(b, &info) == nil {
-		p.mu.Lock()
-		p.pid = info.ChildPid
-		p.mu.Unlock()
+	if json.NewDecoder(io.LimitReader(p.r, 1<<16)).Decode(&info) != nil || info.ChildPid <= 0 {
+		return
 	}
+	start, _, ok := procStat(info.ChildPid)
+	if !ok {
+		return // already gone
+	}
+	p.mu.Lock()
+	p.pid, p.start = info.ChildPid, start
+	p.mu.Unlock()
 }
 
-func (p *infoPipe) childPid() int {
+// kill SIGKILLs bwrap's pid 1 if it is still alive, and reports whether it was.
+func (p *infoPipe) kill() bool {
+	if p == nil {
+		return false
+	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.pid
+	pid, start := p.pid, p.start
+	p.mu.Unlock()
+	if pid <= 0 {
+		return false
+	}
+	st, state, ok := procStat(pid)
+	if !ok || st != start || state == 'Z' || state == 'X' {
+		return false
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	return true
 }
 
 func (p *infoPipe) close() {
@@ -713,8 +770,24 @@ func realDir(dir string) (string, error) {
 	return rp, nil
 }
 
+func realDirs(dirs []string, what string) ([]string, error) {
+	out := make([]string, 0, len(dirs))
+	for _, d := range dirs {
+		rd, err := realDir(d)
+		if err != nil {
+			return nil, fmt.Errorf("couldn't bind %s directory %q into the sandbox: %w; create it first", what, d, err)
+		}
+		if rd == "/" {
+			return nil, fmt.Errorf("couldn't bind %q into the sandbox: / as a %s directory defeats the sandbox; name the directories it needs", d, what)
+		}
+		out = append(out, rd)
+	}
+	return out, nil
+}
+
 // lookPathIn resolves name like a shell would from dir, and returns an
-// absolute, symlink-free path (bwrap binds real paths).
+// absolute path whose directory is symlink-free (bwrap binds real paths) but
+// whose last element is kept, since some programs look at their own name.
 func lookPathIn(name, dir string) (string, error) {
 	var p string
 	if strings.Contains(name, "/") {
@@ -739,7 +812,11 @@ func lookPathIn(name, dir string) (string, error) {
 			return "", err
 		}
 	}
-	return filepath.EvalSymlinks(p)
+	d, err := filepath.EvalSymlinks(filepath.Dir(p))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, filepath.Base(p)), nil
 }
 
 func underAny(p string, dirs []string) bool {
@@ -795,7 +872,13 @@ func findGoPaths() goPaths {
 	if len(lines) < 3 {
 		return goPaths{}
 	}
-	return goPaths{goroot: lines[0], gopath: lines[1], gomodcache: lines[2]}
+	real := func(p string) string {
+		if rp, err := filepath.EvalSymlinks(p); err == nil {
+			return rp
+		}
+		return p
+	}
+	return goPaths{goroot: real(lines[0]), gopath: lines[1], gomodcache: real(lines[2])}
 }
 
 // countUserTasks counts the threads of uid, for an RLIMIT_NPROC that allows

@@ -78,7 +78,8 @@ type Sandbox struct {
 	bwrap    string // path; "" when not used
 	userns   bool   // bwrap runs the command as uid 65534 in a new user namespace
 	enabled  bool
-	why      string
+	why      string // why not enabled, with the fix
+	fix      string // just the fix
 	prlimit  string // path of util-linux prlimit; "" when missing (no rlimits)
 	cacheDir string
 	cgroup   *pidsCgroup // nil when no writable pids cgroup exists here
@@ -117,13 +118,15 @@ func NewSandbox(o SandboxOptions) *Sandbox {
 
 	switch {
 	case o.Disabled:
-		s.why = "sandbox disabled by the user (--no-sandbox); remove that option to run variants inside bubblewrap"
+		s.fix = "drop --no-sandbox (or set \"sandbox\": true) to run variants inside bubblewrap"
+		s.why = "sandbox disabled by the user: " + s.fix
 	case runtime.GOOS != "linux":
 		s.why = "bubblewrap needs Linux; on " + runtime.GOOS + " variants run with rlimits and timeouts only"
 	default:
 		p, err := osexec.LookPath("bwrap")
 		if err != nil {
-			s.why = "bwrap not found: apt-get install bubblewrap"
+			s.fix = "apt-get install bubblewrap"
+			s.why = "bwrap not found: " + s.fix
 			break
 		}
 		s.bwrap = p
@@ -142,8 +145,8 @@ func NewSandbox(o SandboxOptions) *Sandbox {
 			}
 		}
 		s.bwrap = ""
-		s.why = "bwrap cannot create namespaces here: " + errUserns.Error() +
-			"; allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 or kernel.apparmor_restrict_unprivileged_userns=0) or run outside this container"
+		s.fix = "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu), or run outside this container"
+		s.why = "bwrap cannot create namespaces here: " + errUserns.Error() + "; " + s.fix
 	}
 	if !s.enabled {
 		slog.Debug("running variants without bubblewrap", "why", s.why)
@@ -163,7 +166,7 @@ func (s *Sandbox) probe(userns bool) error {
 	defer os.RemoveAll(dir)
 	truePath, err := osexec.LookPath("true")
 	if err != nil {
-		return fmt.Errorf("couldn't find `true` to probe bwrap: %w", err)
+		truePath = "/bin/true" // PATH may be minimal; true is always there
 	}
 	args := append(s.bwrapArgs(RunSpec{Dir: dir, Args: []string{truePath}}, truePath, nil), truePath)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -194,21 +197,28 @@ func (s *Sandbox) CacheDir() string { return s.cacheDir }
 // reports.
 type SandboxStatus struct {
 	Enabled   bool   `json:"enabled"`
-	Why       string `json:"why,omitempty"`
+	Why       string `json:"why,omitempty"` // why not enabled, with the fix
+	Fix       string `json:"fix,omitempty"` // just the fix
 	Bwrap     string `json:"bwrap,omitempty"`
 	UserNS    bool   `json:"userns"`
 	Rlimits   string `json:"rlimits"`   // how CPU/memory/file limits are applied
 	Processes string `json:"processes"` // what caps the number of processes
-	CacheDir  string `json:"cache_dir"`
+	// RlimitsEnforced and ProcessesCapped are false when Rlimits or
+	// Processes say "none: ..." (with the fix).
+	RlimitsEnforced bool   `json:"rlimits_enforced"`
+	ProcessesCapped bool   `json:"processes_capped"`
+	CacheDir        string `json:"cache_dir"`
 }
 
 // Status describes the sandbox's containment.
 func (s *Sandbox) Status() SandboxStatus {
-	st := SandboxStatus{Enabled: s.enabled, Why: s.why, Bwrap: s.bwrap, UserNS: s.userns, CacheDir: s.cacheDir}
+	st := SandboxStatus{Enabled: s.enabled, Why: s.why, Fix: s.fix, Bwrap: s.bwrap, UserNS: s.userns, CacheDir: s.cacheDir}
+	st.RlimitsEnforced = s.prlimit != ""
+	st.ProcessesCapped = true
 	if s.prlimit != "" {
-		st.Rlimits = "prlimit (CPU, address space, file size)"
+		st.Rlimits = "CPU time, address space and file size by prlimit"
 	} else {
-		st.Rlimits = "none: prlimit not found (apt-get install util-linux)"
+		st.Rlimits = "none: prlimit not found, so CPU time, memory and file size are unlimited (apt-get install util-linux)"
 	}
 	switch {
 	case s.cgroup != nil:
@@ -218,7 +228,8 @@ func (s *Sandbox) Status() SandboxStatus {
 	case s.prlimit != "" && os.Geteuid() != 0:
 		st.Processes = "RLIMIT_NPROC (counts all of this user's processes)"
 	default:
-		st.Processes = "none: running as root without a writable pids cgroup; a fork bomb is stopped only by the wall clock"
+		st.ProcessesCapped = false
+		st.Processes = "none: running as root without a writable pids cgroup, so a fork bomb is stopped only by the wall clock; run as a normal user, or give lessonl a writable cgroup with the pids controller"
 	}
 	return st
 }

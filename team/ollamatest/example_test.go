@@ -9,6 +9,7 @@ import (
 	"go/types"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -93,10 +94,13 @@ func TestExampleScriptPlaysATeam(t *testing.T) {
 	}
 	_, c := start(t, s)
 	ctx := ctxT(t)
-	const original = "func Sum(xs []int) int {\n\ttotal := 0\n\tfor i := 0; i < len(xs); i++ {\n\t\ttotal += xs[i]\n\t}\n\treturn total\n}"
-	optimize := "Make this Go function faster.\n\nThe function:\n```go\n" + original + "\n```\n\nAnswer with one ```go block."
+	original, err := os.ReadFile("../../examples/sum/sum.go")
+	if err != nil {
+		t.Fatalf("the example plays a team on examples/sum: %v", err)
+	}
+	optimize := "Make this Go function faster.\n\nThe function:\n```go\n" + string(original) + "\n```\n\nAnswer with one ```go block."
 	solicit := func(variant, outcome string) string {
-		return "Original function A:\n```go\n" + original + "\n```\n\nYour rewrite B:\n```go\n" + variant + "\n```\n\n" + outcome
+		return "Original function A:\n```go\n" + string(original) + "\n```\n\nYour rewrite B:\n```go\n" + variant + "\n```\n\n" + outcome
 	}
 	code := func(reply string) string {
 		m := goBlock.FindStringSubmatch(reply)
@@ -132,7 +136,7 @@ func TestExampleScriptPlaysATeam(t *testing.T) {
 		t.Errorf("lessons do not explain their outcomes: %q / %q / %q", lessonA, lessonB, lessonC)
 	}
 
-	withLessons := "Make this Go function faster.\n\nThe function:\n```go\n" + original + "\n```\n\nLessons learned by your team from earlier attempts at this and similar functions:\n" +
+	withLessons := "Make this Go function faster.\n\nThe function:\n```go\n" + string(original) + "\n```\n\nLessons learned by your team from earlier attempts at this and similar functions:\n" +
 		"1. [significantly improves, 1.80x] " + lessonA + "\n2. [breaks equivalence] " + lessonB + "\n3. [does not build] " + lessonC + "\n"
 	b1 := code(ask("deepseek-coder:6.7b", withLessons))
 	c1 := code(ask("qwen2.5-coder:14b", withLessons))

@@ -225,12 +225,14 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, model string
 			abort(w) // dropped right after the headers
 		}
 	}
-	lines := make([][]byte, 0, len(tokens)+1)
-	for _, t := range tokens {
-		b, _ := json.Marshal(chatChunk{Model: model, CreatedAt: time.Now().UTC(), Message: chatMessage{Role: "assistant", Content: t}})
-		lines = append(lines, append(b, '\n'))
-	}
 	genStart := time.Now()
+	line := func(i int) []byte {
+		if i == len(tokens) {
+			return s.finalLine(final, genStart, arrived, p.tps)
+		}
+		b, _ := json.Marshal(chatChunk{Model: model, CreatedAt: time.Now().UTC(), Message: chatMessage{Role: "assistant", Content: tokens[i]}})
+		return append(b, '\n')
+	}
 	for i := 0; i <= len(tokens); i++ {
 		if i == breakAt {
 			if mb.Garbage {
@@ -238,29 +240,19 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, model string
 				return
 			}
 			// Half of the next line: the client reads a truncated JSON object.
-			var line []byte
-			if i < len(lines) {
-				line = lines[i]
-			} else {
-				line = s.finalLine(final, genStart, arrived, p.tps)
-			}
-			w.Write(line[:len(line)/2])
+			l := line(i)
+			w.Write(l[:len(l)/2])
 			abort(w)
 		}
-		if i == len(tokens) {
-			break
-		}
-		if i > 0 && p.tps > 0 && !s.wait(r.Context(), time.Duration(float64(time.Second)/p.tps)) {
+		if i > 0 && i < len(tokens) && p.tps > 0 && !s.wait(r.Context(), time.Duration(float64(time.Second)/p.tps)) {
 			s.dropIfClosing(w)
 			return
 		}
-		if _, err := w.Write(lines[i]); err != nil {
+		if _, err := w.Write(line(i)); err != nil {
 			return // the client went away
 		}
 		flush(w)
 	}
-	w.Write(s.finalLine(final, genStart, arrived, p.tps))
-	flush(w)
 }
 
 // finalLine is the last NDJSON line: done, done_reason and the metrics.

@@ -92,6 +92,9 @@ func TestExampleScriptPlaysATeam(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, m := range s.Models {
+		m.TokensPerSecond = 0 // the pace is for people watching a demo
+	}
 	_, c := start(t, s)
 	ctx := ctxT(t)
 	original, err := os.ReadFile("../../examples/sum/sum.go")

@@ -245,7 +245,7 @@ func checkStore(dir string) doctorCheck {
 		f.Close()
 		os.Remove(f.Name())
 		c.Status, c.Detail = statusOK, abs+" (writable)"
-	case errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, os.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		// It will be created on first use: its nearest existing parent must
 		// be a writable directory.
 		parent := filepath.Dir(abs)

@@ -25,39 +25,16 @@ import (
 // control, proving that the probe really does what it claims and the
 // assertion can fail.
 
-var (
-	probeOnce sync.Once
-	probePath string
-	probeErr  error
-)
-
-// probe builds the probe program once per test binary, outside the sandbox.
-func probe(t *testing.T) string {
+// buildProbe builds the probe program outside the sandbox, into the test's
+// temporary directory (about half a second with a warm build cache).
+func buildProbe(t *testing.T) string {
 	t.Helper()
-	probeOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "lessonl-probe-bin-")
-		if err != nil {
-			probeErr = err
-			return
-		}
-		probePath = filepath.Join(dir, "probe")
-		out, err := osexec.Command("go", "build", "-o", probePath, "./testdata/sandbox/probe").CombinedOutput()
-		if err != nil {
-			probeErr = errors.New(string(out))
-		}
-	})
-	if probeErr != nil {
-		t.Fatalf("couldn't build the probe program: %v", probeErr)
+	bin := filepath.Join(t.TempDir(), "probe")
+	out, err := osexec.Command("go", "build", "-o", bin, "./testdata/sandbox/probe").CombinedOutput()
+	if err != nil {
+		t.Fatalf("couldn't build the probe program: %v\n%s", err, out)
 	}
-	return probePath
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if probePath != "" {
-		os.RemoveAll(filepath.Dir(probePath))
-	}
-	os.Exit(code)
+	return bin
 }
 
 // testCacheDir is the persistent build cache (warm across test runs, as in use).
@@ -80,7 +57,7 @@ func realSandbox(t *testing.T) *Sandbox {
 	return s
 }
 
-func marker(t *testing.T) string {
+func sbMarker(t *testing.T) string {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatal(err)
@@ -108,19 +85,18 @@ func processesWith(m string) []int {
 	return out
 }
 
-// run runs the probe with args in a fresh work directory.
-func run(t *testing.T, s *Sandbox, lim Limits, args ...string) (RunResult, string, string) {
+// runProbe runs the probe with args in a fresh work directory.
+func runProbe(t *testing.T, s *Sandbox, bin string, lim Limits, args ...string) (RunResult, string, string) {
 	t.Helper()
-	dir := t.TempDir()
-	return runIn(t, s, dir, lim, args...)
+	return runProbeIn(t, s, bin, t.TempDir(), lim, args...)
 }
 
-func runIn(t *testing.T, s *Sandbox, dir string, lim Limits, args ...string) (RunResult, string, string) {
+func runProbeIn(t *testing.T, s *Sandbox, bin, dir string, lim Limits, args ...string) (RunResult, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	res, err := s.Run(context.Background(), RunSpec{
 		Dir:    dir,
-		Args:   append([]string{probe(t)}, args...),
+		Args:   append([]string{bin}, args...),
 		Limits: lim,
 		Stdout: &stdout,
 		Stderr: &stderr,
@@ -135,6 +111,7 @@ func TestSandboxContainment(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes in bubblewrap")
 	}
+	bin := buildProbe(t)
 	sandboxed := realSandbox(t)
 	plain := NewSandbox(SandboxOptions{Disabled: true, CacheDir: testCacheDir(t)})
 	if plain.Enabled() {
@@ -188,7 +165,7 @@ func TestSandboxContainment(t *testing.T) {
 		}},
 		{"write in /tmp stays private", func(t *testing.T) ([]string, check) {
 			// Named like the probe's own temp dirs so nothing real clashes.
-			target := filepath.Join(os.TempDir(), marker(t))
+			target := filepath.Join(os.TempDir(), sbMarker(t))
 			t.Cleanup(func() { os.Remove(target) })
 			return []string{"write", target}, func(t *testing.T, contained bool, _ string, res RunResult, stdout, _ string) {
 				if stdout != "ok\n" {
@@ -266,7 +243,7 @@ func TestSandboxContainment(t *testing.T) {
 			t.Run(tc.name+"/"+mode.name, func(t *testing.T) {
 				args, check := tc.setup(t)
 				dir := t.TempDir()
-				res, stdout, stderr := runIn(t, mode.s, dir, Limits{Wall: time.Minute}, args...)
+				res, stdout, stderr := runProbeIn(t, mode.s, bin, dir, Limits{Wall: time.Minute}, args...)
 				if res.TimedOut || res.Signal != "" {
 					t.Fatalf("probe did not finish normally: %+v\nstdout: %s\nstderr: %s", res, stdout, stderr)
 				}
@@ -282,6 +259,7 @@ func TestSandboxHidesHome(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes in bubblewrap")
 	}
+	bin := buildProbe(t)
 	home, err := os.MkdirTemp("/var/tmp", "lessonl-home-")
 	if err != nil {
 		t.Fatal(err)
@@ -297,7 +275,7 @@ func TestSandboxHidesHome(t *testing.T) {
 	if !s.Enabled() {
 		t.Skipf("bubblewrap cannot sandbox here: %s", s.Why())
 	}
-	res, stdout, stderr := run(t, s, Limits{}, "read", secret)
+	res, stdout, stderr := runProbe(t, s, bin, Limits{}, "read", secret)
 	if strings.Contains(stdout, "s3cret") || res.ExitCode != 1 {
 		t.Errorf("the sandbox read %s from a HOME outside /home: %+v %q %q", secret, res, stdout, stderr)
 	}
@@ -307,6 +285,7 @@ func TestSandboxLimits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes in bubblewrap")
 	}
+	bin := buildProbe(t)
 	sandboxed := realSandbox(t)
 	plain := NewSandbox(SandboxOptions{Disabled: true, CacheDir: testCacheDir(t)})
 	cases := []struct {
@@ -322,7 +301,7 @@ func TestSandboxLimits(t *testing.T) {
 			args: func(string) []string { return []string{"membomb"} },
 			check: func(t *testing.T, s *Sandbox, res RunResult, stdout, stderr string) {
 				if !res.MemoryExceeded || res.ExitCode == 0 || res.TimedOut {
-					t.Errorf("memory bomb not stopped by the memory limit: %+v\nstderr tail: %s", res, tail(stderr))
+					t.Errorf("memory bomb not stopped by the memory limit: %+v\nstderr tail: %s", res, tailOf(stderr))
 				}
 			},
 		},
@@ -390,8 +369,8 @@ func TestSandboxLimits(t *testing.T) {
 				if st := s.Status(); tc.procs && strings.HasPrefix(st.Processes, "none") {
 					t.Skipf("nothing caps processes here, so a fork bomb would not be contained: %s", st.Processes)
 				}
-				m := marker(t)
-				res, stdout, stderr := run(t, s, tc.lim, tc.args(m)...)
+				m := sbMarker(t)
+				res, stdout, stderr := runProbe(t, s, bin, tc.lim, tc.args(m)...)
 				tc.check(t, s, res, stdout, stderr)
 				if left := processesWith(m); len(left) > 0 {
 					t.Errorf("%d processes of the run are still alive: %v", len(left), left)
@@ -401,7 +380,7 @@ func TestSandboxLimits(t *testing.T) {
 	}
 }
 
-func tail(s string) string {
+func tailOf(s string) string {
 	if len(s) > 2000 {
 		return "..." + s[len(s)-2000:]
 	}
@@ -447,9 +426,10 @@ func TestSandboxCancelKillsEverything(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes in bubblewrap")
 	}
+	bin := buildProbe(t)
 	for _, s := range []*Sandbox{realSandbox(t), NewSandbox(SandboxOptions{Disabled: true, CacheDir: testCacheDir(t)})} {
 		t.Run("sandboxed="+strconv.FormatBool(s.Enabled()), func(t *testing.T) {
-			m := marker(t)
+			m := sbMarker(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			w := &readyWriter{ready: make(chan struct{})}
@@ -461,7 +441,7 @@ func TestSandboxCancelKillsEverything(t *testing.T) {
 			go func() {
 				res, err := s.Run(ctx, RunSpec{
 					Dir:    t.TempDir(),
-					Args:   []string{probe(t), "children", "5", m},
+					Args:   []string{bin, "children", "5", m},
 					Limits: Limits{Wall: 10 * time.Minute},
 					Stdout: w,
 				})
@@ -496,11 +476,12 @@ func TestSandboxOutputCap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes in bubblewrap")
 	}
+	bin := buildProbe(t)
 	s := realSandbox(t)
 	var stdout, stderr bytes.Buffer
 	res, err := s.Run(context.Background(), RunSpec{
 		Dir:         t.TempDir(),
-		Args:        []string{probe(t), "spew", strconv.Itoa(64 << 20)},
+		Args:        []string{bin, "spew", strconv.Itoa(64 << 20)},
 		Stdout:      &stdout,
 		Stderr:      &stderr,
 		OutputLimit: 10000,
@@ -515,7 +496,7 @@ func TestSandboxOutputCap(t *testing.T) {
 		t.Errorf("kept %d bytes of stdout and %d of stderr, want 10000 each", stdout.Len(), stderr.Len())
 	}
 	// nil writers discard: the run still completes.
-	res, err = s.Run(context.Background(), RunSpec{Dir: t.TempDir(), Args: []string{probe(t), "spew", "100000"}})
+	res, err = s.Run(context.Background(), RunSpec{Dir: t.TempDir(), Args: []string{bin, "spew", "100000"}})
 	if err != nil || res.ExitCode != 0 || res.OutputTruncated {
 		t.Errorf("spew with nil writers: %+v %v", res, err)
 	}
@@ -525,11 +506,12 @@ func TestSandboxRunsAsUnprivileged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes in bubblewrap")
 	}
+	bin := buildProbe(t)
 	s := realSandbox(t)
 	if !s.Status().UserNS {
 		t.Skip("bwrap runs without a user namespace here")
 	}
-	_, stdout, _ := run(t, s, Limits{}, "whoami")
+	_, stdout, _ := runProbe(t, s, bin, Limits{}, "whoami")
 	if stdout != "65534 65534\n" {
 		t.Errorf("inside the sandbox uid gid = %q, want 65534 65534", stdout)
 	}
@@ -582,6 +564,7 @@ func TestSandboxBinds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes in bubblewrap")
 	}
+	bin := buildProbe(t)
 	s := realSandbox(t)
 	home, err := os.UserHomeDir()
 	if err != nil {
@@ -601,7 +584,7 @@ func TestSandboxBinds(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(rw) })
 	link := filepath.Join(ro, "my-tool")
-	if err := os.Symlink(probe(t), link); err != nil {
+	if err := os.Symlink(bin, link); err != nil {
 		t.Fatal(err)
 	}
 
@@ -610,9 +593,9 @@ func TestSandboxBinds(t *testing.T) {
 		args []string
 		want string // stdout
 	}{
-		{"read a read-only dir under a hidden one", []string{probe(t), "read", filepath.Join(ro, "data")}, "content: shared data\nok\n"},
-		{"cannot write a read-only dir", []string{probe(t), "write", filepath.Join(ro, "new")}, "error: open " + filepath.Join(ro, "new") + ": read-only file system\n"},
-		{"write a writable dir", []string{probe(t), "write", filepath.Join(rw, "new")}, "ok\n"},
+		{"read a read-only dir under a hidden one", []string{bin, "read", filepath.Join(ro, "data")}, "content: shared data\nok\n"},
+		{"cannot write a read-only dir", []string{bin, "write", filepath.Join(ro, "new")}, "error: open " + filepath.Join(ro, "new") + ": read-only file system\n"},
+		{"write a writable dir", []string{bin, "write", filepath.Join(rw, "new")}, "ok\n"},
 		{"symlinked program keeps its name", []string{link, "argv0"}, link + "\n"},
 	}
 	for _, tc := range cases {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"regexp"
+	"runtime"
 	"strings"
 )
 
@@ -36,6 +37,9 @@ func harnessFor(pkg string) []byte {
 func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "package %s\n\nimport \"testing\"\n", gf.file.Name.Name)
+	if cpuTimeWorks() {
+		b.WriteString("import \"syscall\"\n")
+	}
 	for _, im := range gf.file.Imports {
 		if im.Path.Value == `"C"` || im.Name != nil && im.Name.Name == "_" {
 			continue
@@ -133,6 +137,7 @@ func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string
 		return []byte(b.String()) // no typed call can be written without instantiating
 	}
 
+	b.WriteString(cpuTimeSource())
 	for i, r := range results {
 		fmt.Fprintf(&b, "\nvar lessonlSink%d %s\n", i, r)
 	}
@@ -172,8 +177,45 @@ func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string
 	if len(ptrs) > 0 {
 		fmt.Fprintf(&b, "\tif lessonlMutates(%s, %s) {\n", mutCheck, ptrList)
 		fmt.Fprintf(&b, "\t\trestore := lessonlSnapshot(%s)\n", ptrList)
-		fmt.Fprintf(&b, "\t\tb.ResetTimer()\n\t\tfor i := 0; i < b.N; i++ {\n\t\t\trestore()\n\t\t\t%s\n\t\t}\n\t\treturn\n\t}\n", call)
+		fmt.Fprintf(&b, "\t\tlessonlC0 := lessonlStart(b)\n\t\tfor i := 0; i < b.N; i++ {\n\t\t\trestore()\n\t\t\t%s\n\t\t}\n\t\tlessonlStop(b, lessonlC0)\n\t\treturn\n\t}\n", call)
 	}
-	fmt.Fprintf(&b, "\tb.ResetTimer()\n\tfor i := 0; i < b.N; i++ {\n\t\t%s\n\t}\n}\n", call)
+	fmt.Fprintf(&b, "\tlessonlC0 := lessonlStart(b)\n\tfor i := 0; i < b.N; i++ {\n\t\t%s\n\t}\n\tlessonlStop(b, lessonlC0)\n}\n", call)
 	return []byte(b.String())
 }
+
+// cpuTimeWorks reports whether the generated benchmark can read the process's
+// CPU time (getrusage) on this system.
+func cpuTimeWorks() bool {
+	switch runtime.GOOS {
+	case "linux", "darwin", "freebsd", "netbsd", "openbsd", "dragonfly":
+		return true
+	}
+	return false
+}
+
+// cpuTimeSource is the generated benchmark's timing helpers. Besides the wall
+// time per call, the benchmark reports the process's CPU time per call:
+// on a busy machine the wall clock also counts the time the process waited
+// for a CPU, the CPU time does not.
+func cpuTimeSource() string {
+	read := "\treturn -1\n"
+	if cpuTimeWorks() {
+		read = "\tvar ru syscall.Rusage\n\tif syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {\n\t\treturn -1\n\t}\n\treturn ru.Utime.Nano() + ru.Stime.Nano()\n"
+	}
+	return "\nfunc lessonlCPU() int64 {\n" + read + "}\n" + `
+func lessonlStart(b *testing.B) int64 {
+	b.ResetTimer()
+	return lessonlCPU()
+}
+
+func lessonlStop(b *testing.B, c0 int64) {
+	b.StopTimer()
+	if c := lessonlCPU(); c0 >= 0 && c >= c0 {
+		b.ReportMetric(float64(c-c0)/float64(b.N), "` + cpuUnit + `")
+	}
+}
+`
+}
+
+// cpuUnit is the benchmark metric of CPU time per call.
+const cpuUnit = "cpu-ns/op"

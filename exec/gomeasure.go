@@ -242,11 +242,10 @@ func (g *goRun) run() (*Report, error) {
 	verified := len(rep.Checks.Tests) > 0 || cases-panics >= minDiffCases
 
 	// Timing.
-	done, err := g.timing(verified)
-	if err != nil || done {
-		return rep, err
+	if _, err := g.timing(verified); err != nil {
+		return nil, err
 	}
-	if !verified {
+	if !verified && rep.Verdict == "" {
 		rep.Verdict = Unverified
 		why := "no package test exercises it"
 		if g.noDiff != "" {
@@ -497,14 +496,65 @@ func (g *goRun) packageTests() (bool, error) {
 }
 
 // repeats is how many times one timing run repeats the benchmark; the
-// fastest repetition counts.
+// fastest repetition counts: load from other processes only ever adds time.
 const repeats = 3
 
-var benchLine = regexp.MustCompile(`(?m)^(Benchmark\S*?)(?:-\d+)?\s+(\d+)\s+([0-9.]+) ns/op`)
+// parallelCPU is the CPU/wall ratio above which a function is taken to run
+// on several cores, so its wall time (not its CPU time) is what it costs.
+const parallelCPU = 1.3
+
+// benchResult is one benchmark's time per call: wall and (when reported) CPU.
+type benchResult struct{ wall, cpu float64 }
+
+// parseBench reads `go test -bench` lines: name, iterations, value-unit
+// pairs. Of repeated lines (-count) it keeps the fastest of each metric.
+func parseBench(out string) map[string]benchResult {
+	res := map[string]benchResult{}
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		if _, err := strconv.Atoi(f[1]); err != nil {
+			continue
+		}
+		name := f[0]
+		if i := strings.LastIndexByte(name, '-'); i > 0 {
+			if _, err := strconv.Atoi(name[i+1:]); err == nil {
+				name = name[:i]
+			}
+		}
+		var r benchResult
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				continue
+			}
+			switch f[i+1] {
+			case "ns/op":
+				r.wall = v
+			case cpuUnit:
+				r.cpu = v
+			}
+		}
+		if r.wall <= 0 {
+			continue
+		}
+		old, seen := res[name]
+		if seen {
+			r.wall = math.Min(r.wall, old.wall)
+			if old.cpu > 0 && (r.cpu <= 0 || old.cpu < r.cpu) {
+				r.cpu = old.cpu
+			}
+		}
+		res[name] = r
+	}
+	return res
+}
 
 // timing times original and variant with the package's benchmarks that call
-// the function, or the generated one. done is set when the variant failed
-// while being timed.
+// the function, or the generated one. done is set when it wrote the verdict
+// (the variant failed while timed, or nothing could be timed).
 func (g *goRun) timing(verified bool) (bool, error) {
 	rep := g.rep
 	pattern, benchDesc := "", ""
@@ -517,17 +567,11 @@ func (g *goRun) timing(verified bool) (bool, error) {
 		benchDesc = fmt.Sprintf("%s (generated: inputs of size %d, seed 1)", genBench, g.m.opts.Size)
 	}
 	if pattern == "" {
-		g.rep.Detail = "not timed: no benchmark calls it and none could be generated"
-		if verified {
-			rep.Verdict = Unverified
-		}
+		rep.Detail = "not timed: no benchmark calls it and none could be generated"
 		return true, nil
 	}
-	rep.Checks.Benchmark = benchDesc
 	runTime := g.m.opts.RunTime
-	iters := map[bool]int64{}
-	var failure error
-	one := func(variant bool, benchtime string) (map[string]float64, error) {
+	one := func(variant bool, benchtime string) (map[string]benchResult, error) {
 		bin := g.origBin
 		if variant {
 			bin = g.varBin
@@ -537,21 +581,13 @@ func (g *goRun) timing(verified bool) (bool, error) {
 		if err != nil {
 			return nil, err
 		}
-		// The fastest repetition: load from other processes only ever adds time.
-		ns := map[string]float64{}
-		for _, m := range benchLine.FindAllStringSubmatch(out, -1) {
-			v, err := strconv.ParseFloat(m[3], 64)
-			if old, seen := ns[m[1]]; err == nil && (!seen || v < old) {
-				ns[m[1]] = v
-			}
-		}
-		if len(ns) > 0 && res.ExitCode == 0 {
-			return ns, nil
+		if r := parseBench(out); len(r) > 0 && res.ExitCode == 0 {
+			return r, nil
 		}
 		to := parseTestOutput(out)
 		if !variant {
 			why := firstLines(to.tail, 6)
-			if m := regexp.MustCompile(`--- SKIP: \S+\s*(?:\([^)]*\))?\s*\n\s*\S+: (.*)`).FindStringSubmatch(out); m != nil {
+			if m := regexp.MustCompile(`(?m)^\s+\S+\.go:\d+: (.*)\n--- SKIP`).FindStringSubmatch(out); m != nil {
 				why = m[1]
 			}
 			return nil, &timingError{msg: "the original could not be timed: " + why}
@@ -559,24 +595,46 @@ func (g *goRun) timing(verified bool) (bool, error) {
 		g.runFailure(to, res, "while being timed")
 		return nil, &timingError{variantFailed: true}
 	}
-	orig, vari, err := g.m.timeAB(func(variant bool) (float64, error) {
-		if iters[variant] == 0 {
-			// Calibrate (also a warm-up): how many calls fill runTime?
-			ns, err := one(variant, runTime.String())
+	// Calibration (also a warm-up) of both sides: how many calls fill a
+	// run, and is the CPU time the right clock?
+	iters := map[bool]int64{}
+	useCPU := true
+	calibrate := func() error {
+		for _, side := range []bool{false, true} {
+			r, err := one(side, runTime.String())
 			if err != nil {
-				return 0, err
+				return err
 			}
 			var sum float64
-			for _, v := range ns {
-				sum += v
+			for _, b := range r {
+				sum += b.wall
+				if b.cpu <= 0 || b.cpu > parallelCPU*b.wall {
+					useCPU = false
+				}
 			}
-			iters[variant] = max(1, int64(float64(runTime.Nanoseconds())/repeats/math.Max(sum, 1)))
+			iters[side] = max(1, int64(float64(runTime.Nanoseconds())/repeats/math.Max(sum, 1)))
 		}
-		ns, err := one(variant, fmt.Sprintf("%dx", iters[variant]))
+		return nil
+	}
+	orig, vari, err := g.m.timeAB(func(variant bool) (float64, error) {
+		if len(iters) == 0 {
+			if err := calibrate(); err != nil {
+				return 0, err
+			}
+		}
+		r, err := one(variant, fmt.Sprintf("%dx", iters[variant]))
 		if err != nil {
 			return 0, err
 		}
-		g.m.log.Debug("timing run", "variant", variant, "ns", ns)
+		ns := map[string]float64{}
+		for name, b := range r {
+			if useCPU && b.cpu > 0 {
+				ns[name] = b.cpu
+			} else {
+				ns[name] = b.wall
+			}
+		}
+		g.m.log.Debug("timing run", "variant", variant, "ns", ns, "cpu", useCPU)
 		return geomean(ns), nil
 	})
 	var te *timingError
@@ -584,21 +642,24 @@ func (g *goRun) timing(verified bool) (bool, error) {
 	case errors.As(err, &te) && te.variantFailed:
 		return true, nil
 	case errors.As(err, &te):
-		failure = te
-	case err != nil:
-		return false, err
-	}
-	if failure != nil {
 		if rep.Detail != "" {
 			rep.Detail += "\n"
 		}
-		rep.Detail += failure.Error()
+		rep.Detail += te.Error()
 		if verified {
 			rep.Verdict = Unverified
 			rep.Detail = "correct, but " + rep.Detail
 		}
 		return true, nil
+	case err != nil:
+		return false, err
 	}
+	if useCPU {
+		benchDesc += ", CPU time per call"
+	} else {
+		benchDesc += ", wall time per call"
+	}
+	rep.Checks.Benchmark = benchDesc
 	g.m.fillTiming(rep, orig, vari, verified)
 	if verified {
 		rep.Detail = g.summary()

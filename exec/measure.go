@@ -88,7 +88,7 @@ func Measure(ctx context.Context, t Target, variant string, opts Options) (*Repo
 	sb := sandboxFor(SandboxOptions{Disabled: opts.NoSandbox, CacheDir: opts.CacheDir})
 	mctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	work, err := os.MkdirTemp("", "lessonl-measure-")
+	work, err := os.MkdirTemp("", workPrefix())
 	if err != nil {
 		return nil, fmt.Errorf("couldn't make a work directory: %w; check that %s is writable", err, os.TempDir())
 	}
@@ -115,6 +115,10 @@ func Measure(ctx context.Context, t Target, variant string, opts Options) (*Repo
 	m.log.Debug("measured", "verdict", rep.Verdict, "speedup", rep.Speedup, "took", time.Since(start))
 	return rep, nil
 }
+
+// workPrefix names this process's work directories, so what it leaves
+// behind (nothing, normally) can be told from other processes'.
+func workPrefix() string { return fmt.Sprintf("lessonl-measure-%d-", os.Getpid()) }
 
 var (
 	sandboxMu sync.Mutex

@@ -42,7 +42,8 @@ export interface SettingSpec {
 }
 
 const MODEL = /^[^\s@]+(@\S+)?$/;
-const GO_DURATION = /^((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
+// Go's time.ParseDuration syntax (the manifest carries the same pattern).
+const GO_DURATION = /^(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$/;
 
 export const SERVER_SETTINGS: readonly SettingSpec[] = [
   { key: 'models', type: 'string[]', pattern: MODEL, expect: 'a list of "MODEL" or "MODEL@HOST" strings, e.g. ["qwen2.5-coder:7b", "llama3.2:3b@http://gpu-box:11434"]' },

@@ -36,7 +36,7 @@ export async function executeWithProgress(
   const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, onProgress);
   try {
     const params: ExecuteCommandParams = { command, arguments: args, workDoneToken };
-    return await client.sendRequest<unknown>(EXECUTE_COMMAND, params, token);
+    return await request(client, params, token);
   } finally {
     sub.dispose();
   }
@@ -44,7 +44,13 @@ export async function executeWithProgress(
 
 export function execute(client: LspClient, command: string, args: unknown[], token?: CancellationToken): Promise<unknown> {
   const params: ExecuteCommandParams = { command, arguments: args };
-  return client.sendRequest<unknown>(EXECUTE_COMMAND, params, token);
+  return request(client, params, token);
+}
+
+// A plain jsonrpc connection takes a trailing undefined for one more parameter
+// (and would send [params, null]): pass the token only when there is one.
+function request(client: LspClient, params: ExecuteCommandParams, token: CancellationToken | undefined): Promise<unknown> {
+  return token ? client.sendRequest<unknown>(EXECUTE_COMMAND, params, token) : client.sendRequest<unknown>(EXECUTE_COMMAND, params);
 }
 
 // isCancellation tells a cancelled request (by us or by the server) from a failure.

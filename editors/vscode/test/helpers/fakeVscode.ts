@@ -218,16 +218,14 @@ export function createFakeVscode() {
         configListeners.push(l);
         return { dispose: () => undefined };
       },
-      getConfiguration: (section: string) => ({
-        get: <T>(key: string, dflt?: T) => {
-          const k = `${section}.${key}`;
-          return (settings.workspace[k] ?? settings.global[k] ?? dflt) as T;
-        },
-        inspect: (key: string) => {
-          const k = `${section}.${key}`;
-          return { key: k, globalValue: settings.global[k], workspaceValue: settings.workspace[k] };
-        },
-      }),
+      getConfiguration: (section?: string) => {
+        const full = (key: string) => (section ? `${section}.${key}` : key);
+        return {
+          get: <T>(key: string, dflt?: T) => (settings.workspace[full(key)] ?? settings.global[full(key)] ?? dflt) as T,
+          has: (key: string) => settings.workspace[full(key)] !== undefined || settings.global[full(key)] !== undefined,
+          inspect: (key: string) => ({ key: full(key), globalValue: settings.global[full(key)], workspaceValue: settings.workspace[full(key)] }),
+        };
+      },
       openTextDocument: async (arg: { language: string; content: string } | Uri) => {
         const doc = arg instanceof Uri ? new FakeDocument(arg, 'markdown', `contents of ${arg.toString()}`) : new FakeDocument(Uri.parse('untitled:Untitled-1'), arg.language, arg.content);
         openedDocs.push(doc);

@@ -78,7 +78,8 @@ export class ConnectionClient implements ServerClient {
     await this.conn.sendNotification('exit');
   }
   sendRequest<R>(method: string, param: unknown, token?: CancellationToken): Promise<R> {
-    return this.conn.sendRequest<R>(method, param, token);
+    // Like LanguageClient: a missing token is not one more parameter.
+    return token ? this.conn.sendRequest<R>(method, param, token) : this.conn.sendRequest<R>(method, param);
   }
   onProgress: ServerClient['onProgress'] = (type, token, handler) => this.conn.onProgress(type, token, handler);
   sendNotification(method: string, params: unknown): Promise<void> {
@@ -135,4 +136,14 @@ export function untilCancelled(before?: (progress: (v: unknown) => Promise<void>
     await progress({ kind: 'end', message: 'canceled' });
     throw new ResponseError(LSPErrorCodes.RequestCancelled, 'canceled');
   };
+}
+
+// waitFor polls a condition that depends on another process. The bound is a
+// guard against a hang (generous for a loaded machine), not a speed assertion.
+export async function waitFor(cond: () => boolean, what: string, boundMs = 60000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > boundMs) throw new Error(`gave up waiting for ${what} after ${boundMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

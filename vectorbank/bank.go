@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,18 +24,20 @@ type Bank struct {
 	path  string
 	emb   Embedder // nil: the store is only read, listed and edited, never embedded into
 	lockf *os.File
+	log   *slog.Logger
 
-	mu      sync.RWMutex
-	closed  bool
-	embName string // the store's embedder identity; "" until the first header
-	dim     int    // 0 until known
-	lessons map[string]*entry
-	order   []*entry // insertion order; removed entries are nil until tidied
-	holes   int      // nil slots in order
-	garbage int      // log records or lessons a compaction would drop
-	fi      os.FileInfo
-	off     int64 // bytes of the log applied so far
-	now     func() time.Time
+	mu        sync.RWMutex
+	closed    bool
+	embName   string // the store's embedder identity; "" until the first header
+	dim       int    // 0 until known
+	lessons   map[string]*entry
+	order     []*entry          // insertion order; removed entries are nil until tidied
+	originals map[string]string // interned original code
+	holes     int               // nil slots in order
+	garbage   int               // log records or lessons a compaction would drop
+	fi        os.FileInfo
+	off       int64 // bytes of the log applied so far
+	now       func() time.Time
 }
 
 type entry struct {
@@ -55,7 +56,18 @@ const DefaultK = 4
 // and queries; it must be the embedder the store was built with, else Open
 // refuses and says how to re-embed. A nil emb opens the store for reading and
 // editing only (list, show, stats, export, rm, prune, reindex).
-func Open(dir string, emb Embedder) (*Bank, error) {
+func Open(dir string, emb Embedder) (*Bank, error) { return OpenWith(dir, emb, Options{}) }
+
+// Options are the less common settings of OpenWith.
+type Options struct {
+	// Logger receives the store's warnings (damaged records skipped, failed
+	// compactions); default slog.Default(). A language server routes them
+	// to the editor, the CLI to stderr.
+	Logger *slog.Logger
+}
+
+// OpenWith is Open with Options.
+func OpenWith(dir string, emb Embedder, o Options) (*Bank, error) {
 	if dir == "" {
 		dir = DefaultDir()
 	}
@@ -67,12 +79,17 @@ func Open(dir string, emb Embedder) (*Bank, error) {
 		return nil, fmt.Errorf("couldn't open the lesson store %s: %w (is it writable? choose another with --store or LESSONL_HOME)", dir, err)
 	}
 	b := &Bank{
-		dir:     dir,
-		path:    filepath.Join(dir, logName),
-		emb:     emb,
-		lockf:   lockf,
-		lessons: map[string]*entry{},
-		now:     func() time.Time { return time.Now().UTC() },
+		dir:       dir,
+		path:      filepath.Join(dir, logName),
+		emb:       emb,
+		lockf:     lockf,
+		lessons:   map[string]*entry{},
+		originals: map[string]string{},
+		now:       func() time.Time { return time.Now().UTC() },
+		log:       o.Logger,
+	}
+	if b.log == nil {
+		b.log = slog.Default()
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -177,7 +194,7 @@ func (b *Bank) Add(ctx context.Context, l Lesson) (Lesson, error) {
 		return Lesson{}, fmt.Errorf("couldn't add lesson %s: %s returned %d dims but the store holds %d-dim vectors "+
 			"(the model changed? re-embed with `lessonl lessons reindex --embedder %s`)", l.ID, emb.Name(), len(vec), b.dim, emb.Name())
 	}
-	rec := record{Op: opAdd, Embedder: emb.Name(), Lessons: []stored{{Lesson: l, Vec: encodeVec(vec)}}}
+	rec := record{Op: opAdd, Embedder: emb.Name(), Lessons: []stored{{Lesson: l, vec: vec}}}
 	if err := b.appendLocked(rec); err != nil {
 		return Lesson{}, fmt.Errorf("couldn't add lesson %s: %w", l.ID, err)
 	}
@@ -226,7 +243,7 @@ func lessonID(l Lesson) string {
 // other processes added.
 func (b *Bank) Get(id string) (Lesson, bool) {
 	if err := b.sync(); err != nil {
-		slog.Warn("couldn't read new lessons from the store", "dir", b.dir, "err", err)
+		b.log.Warn("couldn't read new lessons from the store", "dir", b.dir, "err", err)
 	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
@@ -306,7 +323,7 @@ func (b *Bank) refreshLocked() error {
 	} else if _, err := f.Seek(b.off, io.SeekStart); err != nil {
 		return fmt.Errorf("couldn't read the lesson store %s: %w", b.path, err)
 	}
-	off, err := scanRecords(f, b.off, b.applyLine)
+	off, err := loadRecords(f, b.off, fi.Size()-b.off, b.applyRecord)
 	b.fi, b.off = fi, off
 	if err != nil {
 		return fmt.Errorf("couldn't read the lesson store %s: %w", b.path, err)
@@ -317,20 +334,20 @@ func (b *Bank) refreshLocked() error {
 func (b *Bank) reset() {
 	b.embName, b.dim = "", 0
 	b.lessons = map[string]*entry{}
+	b.originals = map[string]string{}
 	b.order, b.holes, b.garbage = nil, 0, 0
 	b.fi, b.off = nil, 0
 }
 
-// applyLine replays one log line; a damaged one is skipped with a warning so
-// that the rest of the store still loads.
-func (b *Bank) applyLine(off int64, line []byte) {
-	if len(line) == 0 {
-		return
-	}
-	var r record
-	if err := json.Unmarshal(line, &r); err != nil {
+// applyRecord replays one log line; a damaged one is skipped with a warning
+// so that the rest of the store still loads.
+func (b *Bank) applyRecord(off int64, r record, err error) {
+	if err != nil {
+		if r.Op == "" && errors.Is(err, errBlankLine) {
+			return
+		}
 		b.garbage++
-		slog.Warn("skipping a damaged record in the lesson store", "file", b.path, "offset", off, "err", err)
+		b.log.Warn("skipping a damaged record in the lesson store", "file", b.path, "offset", off, "err", err)
 		return
 	}
 	switch r.Op {
@@ -339,7 +356,7 @@ func (b *Bank) applyLine(off int64, line []byte) {
 		case b.embName == "":
 			b.embName, b.dim = r.Embedder, r.Dim
 		case r.Embedder != b.embName:
-			slog.Warn("ignoring a second embedder identity in the lesson store", "file", b.path, "offset", off,
+			b.log.Warn("ignoring a second embedder identity in the lesson store", "file", b.path, "offset", off,
 				"store", b.embName, "record", r.Embedder)
 		case b.dim == 0:
 			b.dim = r.Dim
@@ -350,7 +367,7 @@ func (b *Bank) applyLine(off int64, line []byte) {
 		}
 		if r.Embedder != "" && r.Embedder != b.embName {
 			b.garbage++
-			slog.Warn("skipping lessons embedded with another embedder", "file", b.path, "offset", off,
+			b.log.Warn("skipping lessons embedded with another embedder", "file", b.path, "offset", off,
 				"store", b.embName, "record", r.Embedder)
 			return
 		}
@@ -373,7 +390,7 @@ func (b *Bank) applyLine(off int64, line []byte) {
 		}
 	default:
 		b.garbage++
-		slog.Warn("skipping a record of unknown kind in the lesson store (written by a newer lessonl?)",
+		b.log.Warn("skipping a record of unknown kind in the lesson store (written by a newer lessonl?)",
 			"file", b.path, "offset", off, "op", r.Op)
 	}
 }
@@ -381,24 +398,30 @@ func (b *Bank) applyLine(off int64, line []byte) {
 func (b *Bank) applyAdd(off int64, s stored) {
 	if s.ID == "" {
 		b.garbage++
-		slog.Warn("skipping a lesson without ID in the lesson store", "file", b.path, "offset", off)
+		b.log.Warn("skipping a lesson without ID in the lesson store", "file", b.path, "offset", off)
 		return
 	}
 	if _, dup := b.lessons[s.ID]; dup {
 		b.garbage++
 		return
 	}
-	vec, err := decodeVec(s.Vec, nil)
+	vec, err := s.vec, s.vecErr
 	if err == nil && (len(vec) == 0 || (b.dim != 0 && len(vec) != b.dim)) {
 		err = fmt.Errorf("%d dims, the store holds %d", len(vec), b.dim)
 	}
 	if err != nil {
 		b.garbage++
-		slog.Warn("skipping a lesson with a damaged embedding", "file", b.path, "offset", off, "id", s.ID, "err", err)
+		b.log.Warn("skipping a lesson with a damaged embedding", "file", b.path, "offset", off, "id", s.ID, "err", err)
 		return
 	}
 	if b.dim == 0 {
 		b.dim = len(vec)
+	}
+	// A problem's lessons all carry its original code: keep one copy.
+	if o, ok := b.originals[s.Original]; ok {
+		s.Original = o
+	} else if s.Original != "" {
+		b.originals[s.Original] = s.Original
 	}
 	e := &entry{l: s.Lesson, vec: vec, pos: len(b.order)}
 	b.lessons[s.ID] = e
@@ -438,7 +461,7 @@ func (b *Bank) appendLocked(r record) error {
 	if err := flock(b.lockf); err != nil {
 		return err
 	}
-	werr := appendLine(b.path, line)
+	werr := appendLine(b.log, b.path, line)
 	if err := funlock(b.lockf); err != nil && werr == nil {
 		werr = fmt.Errorf("couldn't unlock %s: %w", b.lockf.Name(), err)
 	}
@@ -451,7 +474,7 @@ func (b *Bank) appendLocked(r record) error {
 // appendLine appends with O_APPEND, first ending a line torn by a writer that
 // was killed mid-record, so that the torn line stays alone (and skipped)
 // instead of swallowing the record written after it. The store lock is held.
-func appendLine(path string, line []byte) error {
+func appendLine(log *slog.Logger, path string, line []byte) error {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return fmt.Errorf("couldn't open the lesson store %s for writing: %w (check its permissions and free space)", path, err)
@@ -467,7 +490,7 @@ func appendLine(path string, line []byte) error {
 			return fmt.Errorf("couldn't read the lesson store %s: %w", path, err)
 		}
 		if last[0] != '\n' {
-			slog.Warn("the lesson store ends with a torn record (a writer was killed); it will be skipped", "file", path)
+			log.Warn("the lesson store ends with a torn record (a writer was killed); it will be skipped", "file", path)
 			line = append([]byte{'\n'}, line...)
 		}
 	}

@@ -22,7 +22,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv("VECTORBANK_HELPER") != "" {
 		os.Exit(helperMain())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if benchRoot != "" {
+		os.RemoveAll(benchRoot)
+	}
+	os.Exit(code)
 }
 
 // helperMain adds VB_N lessons tagged VB_TAG to the store VB_STORE, printing
@@ -39,7 +43,7 @@ func helperMain() int {
 		return 1
 	}
 	defer b.Close()
-	pad := strings.Repeat("x := y + z\n", 200) // a realistic record size: some code
+	pad := strings.Repeat("x := y + z\n", 40) // some code, as real lessons carry
 	for i := 0; i < n; i++ {
 		l, err := b.Add(ctx, Lesson{Text: fmt.Sprintf("%s lesson %d: hoist the bounds check out of the loop", tag, i),
 			Outcome: OutcomeFaster, Speedup: 1 + float64(i%7)/3, Lang: "go", ProblemKey: tag, Variant: pad})

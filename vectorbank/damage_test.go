@@ -59,12 +59,20 @@ func TestDamagedStore(t *testing.T) {
 				ls[2] = append(ls[2][:len(ls[2])/3:len(ls[2])/3], '\n')
 				return ls
 			},
+			lost: []int{1}, warning: "damaged",
+		},
+		{
+			name: "a record cut short in its JSON",
+			damage: func(ls [][]byte) [][]byte {
+				ls[2] = append(ls[2][:40:40], '\n')
+				return ls
+			},
 			lost: []int{1}, warning: "damaged record",
 		},
 		{
 			name: "a bad embedding",
 			damage: func(ls [][]byte) [][]byte {
-				ls[4] = bytes.Replace(ls[4], []byte(`"vec":"`), []byte(`"vec":"!!`), 1)
+				ls[4] = bytes.Replace(ls[4], []byte("\t"), []byte("\t!!"), 1)
 				return ls
 			},
 			lost: []int{3}, warning: "damaged embedding",
@@ -72,11 +80,19 @@ func TestDamagedStore(t *testing.T) {
 		{
 			name: "an embedding of the wrong size",
 			damage: func(ls [][]byte) [][]byte {
-				i := bytes.Index(ls[1], []byte(`"vec":"`)) + len(`"vec":"`)
-				ls[1] = append(append(append([]byte{}, ls[1][:i]...), "AAAAAAAA"...), ls[1][bytes.IndexByte(ls[1][i:], '"')+i:]...)
+				i := bytes.IndexByte(ls[1], '\t')
+				ls[1] = append(append([]byte{}, ls[1][:i+1]...), "AAAAAAAA\n"...)
 				return ls
 			},
 			lost: []int{0}, warning: "damaged embedding",
+		},
+		{
+			name: "the vector missing",
+			damage: func(ls [][]byte) [][]byte {
+				ls[2] = append(ls[2][:bytes.IndexByte(ls[2], '\t')], '\n')
+				return ls
+			},
+			lost: []int{1}, warning: "carries 0 vectors",
 		},
 		{
 			name: "a record from a newer version",
@@ -147,7 +163,7 @@ func TestHalfWrittenRecordIsReadLater(t *testing.T) {
 	b := openT(t, dir)
 	addT(t, b, Lesson{Text: "one"})
 	line, err := marshalRecord(record{Op: opAdd, Embedder: "hash", Lessons: []stored{{
-		Lesson: Lesson{ID: "late", Text: "two", Outcome: OutcomeFaster, Factor: 1, Lang: "go"}, Vec: encodeVec(hashEmbed("two"))}}})
+		Lesson: Lesson{ID: "late", Text: "two", Outcome: OutcomeFaster, Factor: 1, Lang: "go"}, vec: hashEmbed("two")}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -54,7 +53,7 @@ func (f Filter) match(l *Lesson) bool {
 // List returns the matching lessons, oldest first (ties by ID).
 func (b *Bank) List(f Filter) []Lesson {
 	if err := b.sync(); err != nil {
-		slog.Warn("couldn't read new lessons from the store", "dir", b.dir, "err", err)
+		b.log.Warn("couldn't read new lessons from the store", "dir", b.dir, "err", err)
 	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
@@ -152,7 +151,7 @@ const StatsHelped = 5
 // that helped most: those whose readers most often beat them.
 func (b *Bank) Stats() Stats {
 	if err := b.sync(); err != nil {
-		slog.Warn("couldn't read new lessons from the store", "dir", b.dir, "err", err)
+		b.log.Warn("couldn't read new lessons from the store", "dir", b.dir, "err", err)
 	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
@@ -257,7 +256,7 @@ func (b *Bank) ImportContext(ctx context.Context, r io.Reader) (int, error) {
 		l := b.fill(ln.Lesson)
 		adds[i] = stored{Lesson: l}
 		if ln.Embedder == target && (tdim == 0 || ln.Dim == tdim) {
-			adds[i].Vec = ln.Embedding
+			adds[i].vec = ln.vec
 		} else {
 			redo = append(redo, i)
 		}
@@ -277,7 +276,7 @@ func (b *Bank) ImportContext(ctx context.Context, r io.Reader) (int, error) {
 			return 0, fmt.Errorf("couldn't import: re-embedding %d lessons with %s: %w; nothing was imported", len(redo), target, err)
 		}
 		for j, i := range redo {
-			adds[i].Vec = encodeVec(vecs[j])
+			adds[i].vec = vecs[j]
 		}
 	}
 	b.mu.Lock()
@@ -314,6 +313,7 @@ func (b *Bank) ImportContext(ctx context.Context, r io.Reader) (int, error) {
 type importLine struct {
 	exportLine
 	line int
+	vec  []float32
 }
 
 // readExport parses and validates a whole export before anything is
@@ -334,7 +334,8 @@ func readExport(r io.Reader) ([]importLine, error) {
 			if derr := dec.Decode(&ln.exportLine); derr != nil {
 				return nil, fmt.Errorf("couldn't import: line %d is not a lesson export line (%v); fix or delete it, nothing was imported", n, derr)
 			}
-			if verr := validateImport(ln.exportLine); verr != nil {
+			var verr error
+			if ln.vec, verr = validateImport(ln.exportLine); verr != nil {
 				return nil, fmt.Errorf("couldn't import: line %d: %v; fix or delete it, nothing was imported", n, verr)
 			}
 			out = append(out, ln)
@@ -345,23 +346,23 @@ func readExport(r io.Reader) ([]importLine, error) {
 	}
 }
 
-func validateImport(l exportLine) error {
+func validateImport(l exportLine) ([]float32, error) {
 	switch {
 	case strings.TrimSpace(l.Lesson.Text) == "":
-		return errors.New("the lesson has no text")
+		return nil, errors.New("the lesson has no text")
 	case !l.Lesson.Outcome.Valid():
-		return fmt.Errorf("unknown outcome %q (want one of %s)", l.Lesson.Outcome, outcomeList())
+		return nil, fmt.Errorf("unknown outcome %q (want one of %s)", l.Lesson.Outcome, outcomeList())
 	case l.Embedder == "":
-		return errors.New("no embedder named")
+		return nil, errors.New("no embedder named")
 	}
 	v, err := decodeVec(l.Embedding, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(v) == 0 || (l.Dim != 0 && len(v) != l.Dim) {
-		return fmt.Errorf("embedding has %d dims, the line says %d", len(v), l.Dim)
+		return nil, fmt.Errorf("embedding has %d dims, the line says %d", len(v), l.Dim)
 	}
-	return nil
+	return v, nil
 }
 
 // embedBatch bounds one embedding call: big enough to amortise a model
@@ -439,7 +440,7 @@ const compactMin = 4096
 func (b *Bank) maybeCompactLocked() {
 	if b.garbage > compactMin && b.garbage > len(b.lessons) {
 		if err := b.compactLocked(context.Background(), nil, nil); err != nil {
-			slog.Warn("lesson store compaction failed; the store still works", "dir", b.dir, "err", err)
+			b.log.Warn("lesson store compaction failed; the store still works", "dir", b.dir, "err", err)
 		}
 	}
 }
@@ -506,7 +507,7 @@ func (b *Bank) compactLocked(ctx context.Context, emb Embedder, vecs map[string]
 		if emb != nil {
 			v = vecs[e.l.ID]
 		}
-		werr = write(record{Op: opAdd, Embedder: name, Lessons: []stored{{Lesson: e.l, Vec: encodeVec(v)}}})
+		werr = write(record{Op: opAdd, Embedder: name, Lessons: []stored{{Lesson: e.l, vec: v}}})
 	}
 	if werr == nil {
 		werr = bw.Flush()

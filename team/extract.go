@@ -159,3 +159,4 @@ func bareName(fn string) string {
 	}
 	return fn
 }
+

@@ -58,7 +58,7 @@ func teamScript() ollamatest.Script {
 	}}
 }
 
-func maxTarget(t *testing.T, fn string) exec.Target {
+func maxTarget(t testing.TB, fn string) exec.Target {
 	t.Helper()
 	file, err := filepath.Abs(filepath.Join("testdata", "maxof", "maxof.go"))
 	if err != nil {
@@ -75,7 +75,11 @@ func agents(srv *ollamatest.Server, models ...string) []team.Agent {
 	return as
 }
 
-func openBank(t *testing.T, dir string) *vectorbank.Bank {
+func benchTarget(b *testing.B) exec.Target { return maxTarget(b, "Max") }
+
+func openBankB(b *testing.B) *vectorbank.Bank { return openBank(b, b.TempDir()) }
+
+func openBank(t testing.TB, dir string) *vectorbank.Bank {
 	t.Helper()
 	b, err := vectorbank.Open(dir, vectorbank.NewHashEmbedder())
 	if err != nil {

@@ -1,0 +1,4 @@
+package team
+
+// ExtractCode lets the external tests reuse the extraction on scripted answers.
+var ExtractCode = extractCode

@@ -159,4 +159,3 @@ func bareName(fn string) string {
 	}
 	return fn
 }
-

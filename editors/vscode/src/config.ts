@@ -45,6 +45,10 @@ const MODEL = /^[^\s@]+(@\S+)?$/;
 // Go's time.ParseDuration syntax (the manifest carries the same pattern).
 const GO_DURATION = /^(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$/;
 
+// Settings of the extension itself, never sent to the server (it would report
+// them as unknown keys). trace.server is read by vscode-languageclient.
+export const CLIENT_SETTINGS = ['serverPath', 'trace.server'] as const;
+
 export const SERVER_SETTINGS: readonly SettingSpec[] = [
   { key: 'models', type: 'string[]', pattern: MODEL, expect: 'a list of "MODEL" or "MODEL@HOST" strings, e.g. ["qwen2.5-coder:7b", "llama3.2:3b@http://gpu-box:11434"]' },
   { key: 'ollamaHost', type: 'string', pattern: /^\S+$/, expect: 'an Ollama address such as "http://127.0.0.1:11434"' },

@@ -34,7 +34,11 @@ export interface ServerClient extends LspClient {
   start(): Promise<void>;
   stop(): Promise<void>;
   sendNotification(method: string, params: unknown): Promise<void>;
+  // vscode-languageclient's state events (1 = stopped, 2 = running, 3 = starting).
+  readonly onDidChangeState?: (listener: (e: { oldState: number; newState: number }) => void) => { dispose(): unknown };
 }
+
+const STATE_STOPPED = 1;
 
 export interface ClientSpec {
   serverPath: string;
@@ -153,11 +157,22 @@ export class Controller implements MiddlewareHooks {
       initializationOptions: () => this.serverConfig(),
     });
     this.client = client;
+    // The client restarts a crashing server a few times, then gives up: say so
+    // instead of looking idle.
+    const watch = client.onDidChangeState?.((e) => {
+      if (e.newState !== STATE_STOPPED || this.client !== client) return;
+      this.client = undefined;
+      watch?.dispose();
+      const msg = 'the language server stopped; see LessonL: Show Log, then run LessonL: Restart Server';
+      this.log.error(msg);
+      this.setBase({ kind: 'error', message: msg });
+    });
     this.log.info(`starting ${resolved.path} serve`);
     try {
       await client.start();
     } catch (err) {
       this.client = undefined;
+      watch?.dispose();
       const msg = `LessonL: couldn't start "${resolved.path} serve": ${errorText(err)}. Check that "${resolved.path} version" runs in a terminal.`;
       this.log.error(msg);
       this.setBase({ kind: 'error', message: msg });

@@ -83,6 +83,11 @@ describe('readServerConfig', () => {
     });
   }
 
+  it('never sends the client\'s own settings', () => {
+    const got = readServerConfig(settings({ serverPath: '/opt/lessonl', 'trace.server': 'verbose', rounds: 2 }));
+    assert.deepEqual(got, { config: { rounds: 2 }, problems: [] });
+  });
+
   it('ignores manifest defaults (only explicit values are sent)', () => {
     const got = readServerConfig(settings({}, {}, { rounds: 4, scope: 'all', sandbox: true }));
     assert.deepEqual(got.config, {});

@@ -145,6 +145,23 @@ describe('activation', () => {
   });
 });
 
+describe('server lifecycle', () => {
+  it('a server that goes away is shown as an error, not as idle', async () => {
+    const { fake, pair, ctl } = await setup();
+    pair.killServer();
+    await waitUntil(() => status(fake).text === '$(error) LessonL', 'error status');
+    assert.equal(ctl.running, false);
+    assert.match(status(fake).tooltip, /the language server stopped; see LessonL: Show Log, then run LessonL: Restart Server/);
+  });
+
+  it('stopping it ourselves is not an error', async () => {
+    const { fake, ctl } = await setup();
+    await ctl.stop();
+    assert.equal(status(fake).text, '$(zap) LessonL');
+    assert.equal(fake.logLines.filter((l) => l.startsWith('error:')).length, 0);
+  });
+});
+
 describe('optimize', () => {
   it('runs in a cancellable notification mirroring the server, opens the diff, and applies through the server', async () => {
     const { fake, pair } = await setup({ answer: (_m, items) => (items.includes('Apply') ? 'Apply' : undefined) });

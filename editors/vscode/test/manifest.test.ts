@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { SERVER_SETTINGS } from '../src/config';
+import { CLIENT_SETTINGS, SERVER_SETTINGS } from '../src/config';
 import { ClientCommand, ContextKey, DIFF_SCHEME, LANGUAGES, ServerCommand } from '../src/ids';
 
 const root = path.join(__dirname, '..', '..');
@@ -114,8 +114,8 @@ describe('manifest: activation and packaging', () => {
 });
 
 describe('manifest: settings', () => {
-  it('are the server keys plus serverPath', () => {
-    const want = ['lessonl.serverPath', ...SERVER_SETTINGS.map((s) => `lessonl.${s.key}`)].sort();
+  it('are the server keys plus the client\'s own (serverPath, trace.server)', () => {
+    const want = [...CLIENT_SETTINGS, ...SERVER_SETTINGS.map((s) => s.key)].map((k) => `lessonl.${k}`).sort();
     assert.deepEqual(Object.keys(props).sort(), want);
   });
 

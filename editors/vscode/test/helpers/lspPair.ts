@@ -65,7 +65,17 @@ export class ScriptedServer {
 // A client over the connection with the surface the controller uses.
 export class ConnectionClient implements ServerClient {
   started = false;
-  constructor(readonly conn: ProtocolConnection) {}
+  private stateListeners: ((e: { oldState: number; newState: number }) => void)[] = [];
+  constructor(readonly conn: ProtocolConnection) {
+    // Like LanguageClient: a connection that closes under us means "stopped".
+    conn.onClose(() => {
+      for (const l of this.stateListeners) l({ oldState: 2, newState: 1 });
+    });
+  }
+  onDidChangeState = (l: (e: { oldState: number; newState: number }) => void) => {
+    this.stateListeners.push(l);
+    return { dispose: () => (this.stateListeners = this.stateListeners.filter((x) => x !== l)) };
+  };
   async start(): Promise<void> {
     await this.conn.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} });
     await this.conn.sendNotification('initialized', {});
@@ -76,6 +86,7 @@ export class ConnectionClient implements ServerClient {
     this.started = false;
     await this.conn.sendRequest('shutdown');
     await this.conn.sendNotification('exit');
+    for (const l of this.stateListeners) l({ oldState: 2, newState: 1 });
   }
   sendRequest<R>(method: string, param: unknown, token?: CancellationToken): Promise<R> {
     // Like LanguageClient: a missing token is not one more parameter.
@@ -90,6 +101,8 @@ export class ConnectionClient implements ServerClient {
 export interface Pair {
   server: ScriptedServer;
   client: ConnectionClient;
+  // Ends the server side, as a server process that exits.
+  killServer(): void;
   dispose(): void;
 }
 
@@ -104,6 +117,10 @@ export function lspPair(): Pair {
   return {
     server,
     client: new ConnectionClient(clientConn),
+    killServer() {
+      serverConn.dispose();
+      toClient.end();
+    },
     dispose() {
       clientConn.dispose();
       serverConn.dispose();

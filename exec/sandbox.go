@@ -12,6 +12,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -242,14 +243,15 @@ type RunSpec struct {
 	Args     []string // argv; Args[0] is resolved on PATH outside the sandbox
 	// Env is added on top of a scrubbed minimal environment: PATH, HOME=Dir,
 	// TMPDIR=/tmp, GOCACHE=CacheDir, GOPATH and GOMODCACHE (read-only),
-	// GOTOOLCHAIN=local, GOPROXY=off, GOFLAGS=-modcacherw=false is not set:
-	// module settings stay as the project has them.
+	// GOTOOLCHAIN=local, GOPROXY=off (no network inside anyway). Module
+	// settings (GOFLAGS, GOWORK, ...) are the caller's to pass.
 	Env    []string
 	Limits Limits
 	Stdin  io.Reader // nil = empty
 	// Stdout and Stderr receive at most OutputLimit bytes each (default
-	// 1 MiB); the rest is read and dropped so the process never blocks on a
-	// full pipe. nil = discard.
+	// 1 MiB), or together when they are the same writer, which is then
+	// never written from two goroutines at once. The rest is read and
+	// dropped so the process never blocks on a full pipe. nil = discard.
 	Stdout, Stderr io.Writer
 	OutputLimit    int64
 }
@@ -326,6 +328,11 @@ func (s *Sandbox) Run(ctx context.Context, spec RunSpec) (RunResult, error) {
 	}
 	stdout := &capWriter{w: spec.Stdout, left: limit}
 	stderr := &capWriter{w: spec.Stderr, left: limit, tail: true}
+	if spec.Stdout != nil && sameWriter(spec.Stdout, spec.Stderr) {
+		// One writer for both (a combined log): one capWriter, so os/exec
+		// uses one pipe and never writes to it from two goroutines.
+		stdout = stderr
+	}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	// Should a process escape the kill (it cannot inside bwrap), Wait still
 	// returns once its pipes have been given this long.
@@ -734,6 +741,15 @@ func (c *capWriter) Write(p []byte) (int, error) {
 	}
 	c.left -= n
 	return len(p), nil
+}
+
+// sameWriter is a == b without the panic of comparing uncomparable values.
+func sameWriter(a, b io.Writer) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Comparable() && a == b
 }
 
 func (c *capWriter) tailBytes() []byte {

@@ -495,6 +495,15 @@ func TestSandboxOutputCap(t *testing.T) {
 	if stdout.Len() != 10000 || stderr.Len() != 10000 {
 		t.Errorf("kept %d bytes of stdout and %d of stderr, want 10000 each", stdout.Len(), stderr.Len())
 	}
+	// One plain bytes.Buffer for both streams: capped together, and written
+	// from one goroutine (the race detector would see two).
+	var both bytes.Buffer
+	res, err = s.Run(context.Background(), RunSpec{
+		Dir: t.TempDir(), Args: []string{bin, "spew", "100000"}, Stdout: &both, Stderr: &both, OutputLimit: 150000,
+	})
+	if err != nil || res.ExitCode != 0 || !res.OutputTruncated || both.Len() != 150000 {
+		t.Errorf("spew 2x100000 bytes into one 150000-byte capped writer: kept %d, %+v %v", both.Len(), res, err)
+	}
 	// nil writers discard: the run still completes.
 	res, err = s.Run(context.Background(), RunSpec{Dir: t.TempDir(), Args: []string{bin, "spew", "100000"}})
 	if err != nil || res.ExitCode != 0 || res.OutputTruncated {
@@ -679,5 +688,30 @@ func TestUnescapeMount(t *testing.T) {
 		if got := unescapeMount(in); got != want {
 			t.Errorf("unescapeMount(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// BenchmarkSandboxRun measures what the sandbox adds to every build and
+// timing run: starting /bin/true with and without bwrap (limits, cgroup and
+// the whole-tree wait included).
+func BenchmarkSandboxRun(b *testing.B) {
+	cache := b.TempDir()
+	for _, mode := range []struct {
+		name string
+		opts SandboxOptions
+	}{{"bwrap", SandboxOptions{CacheDir: cache}}, {"no-sandbox", SandboxOptions{Disabled: true, CacheDir: cache}}} {
+		b.Run(mode.name, func(b *testing.B) {
+			s := NewSandbox(mode.opts)
+			if mode.name == "bwrap" && !s.Enabled() {
+				b.Skipf("bubblewrap cannot sandbox here: %s", s.Why())
+			}
+			dir := b.TempDir()
+			for b.Loop() {
+				res, err := s.Run(context.Background(), RunSpec{Dir: dir, Args: []string{"/bin/true"}})
+				if err != nil || res.ExitCode != 0 {
+					b.Fatalf("%+v %v", res, err)
+				}
+			}
+		})
 	}
 }

@@ -200,3 +200,16 @@ func TestRoundsDone(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSpeedupRatio is the statistics' cost per A/B round decision (the
+// runner recomputes the ratio after every round).
+func BenchmarkSpeedupRatio(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	orig, variant := make([]float64, 60), make([]float64, 60)
+	for i := range orig {
+		orig[i], variant[i] = 1000*(1+0.05*rng.Float64()), 500*(1+0.05*rng.Float64())
+	}
+	for b.Loop() {
+		SpeedupRatio(orig, variant)
+	}
+}

@@ -23,6 +23,9 @@ export interface MiddlewareHooks {
   serverConfig(): ServerConfig;
   // Sends workspace/didChangeConfiguration with the mapped configuration.
   sendConfig(): Promise<void>;
+  // The server's lessonl.apply ran from outside the extension (its code lens or
+  // code action): the pending variant it applied is no longer pending.
+  applied(args: unknown[], answer: unknown): void;
 }
 
 export function buildMiddleware(h: MiddlewareHooks): Middleware {
@@ -30,8 +33,12 @@ export function buildMiddleware(h: MiddlewareHooks): Middleware {
     // vscode-languageclient registers every server command as a VS Code command
     // that calls this middleware; lessonl.optimize from a code action or lens thus
     // gets the same progress notification as the palette command.
-    executeCommand: (command, args, next) =>
-      command === ServerCommand.optimize ? h.optimize(args) : next(command, args),
+    executeCommand: async (command, args, next) => {
+      if (command === ServerCommand.optimize) return h.optimize(args);
+      const answer = await next(command, args);
+      if (command === ServerCommand.apply) h.applied(args, answer);
+      return answer;
+    },
     workspace: {
       configuration: async (params: ConfigurationParams, token, next) => {
         const config = h.serverConfig();

@@ -395,6 +395,8 @@ export class Controller implements MiddlewareHooks {
       this.updateContext();
       await this.openDiff(entry);
       const choice = await this.vs.window.showInformationMessage(decision.message, APPLY, DISCARD, ...report);
+      // The answer may come late: a newer run or another Apply may have replaced this variant.
+      if (this.diffs.get(entry.id) !== entry) return;
       if (choice === APPLY) await this.apply(entry);
       else if (choice === DISCARD) await this.discard(entry);
       else if (choice === OPEN_REPORT) await this.openReport(result.report_uri!);
@@ -468,6 +470,16 @@ export class Controller implements MiddlewareHooks {
     await this.forget(entry);
     this.setBase({ kind: 'idle' });
     void this.vs.window.showInformationMessage(`LessonL: applied the ${formatSpeedup(entry.result.speedup)} variant of ${func}.`);
+  }
+
+  applied(args: unknown[], answer: unknown): void {
+    const target = args[0];
+    if (!isTarget(target) || refusal(answer) !== undefined) return;
+    const entry = this.diffs.find(target.uri, target.func);
+    if (entry) {
+      this.log.info(`the server applied the variant of ${target.func}; it is no longer pending`);
+      void this.forget(entry);
+    }
   }
 
   private async discard(entry: DiffEntry): Promise<void> {

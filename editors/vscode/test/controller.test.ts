@@ -269,6 +269,27 @@ describe('optimize', () => {
     assert.equal(fake.tabs.length, 0);
   });
 
+  it('a late Apply on a variant a newer run replaced does nothing', async () => {
+    const { fake, pair } = await setup();
+    // The user answers each question only when the test says so.
+    const answers: ((c: string | undefined) => void)[] = [];
+    (fake.vscode.window as { showInformationMessage: unknown }).showInformationMessage = (message: string, ...items: string[]) => {
+      fake.shown.push({ level: 'info', message, items });
+      return new Promise<string | undefined>((resolve) => answers.push(resolve));
+    };
+    pair.server.scripts['lessonl.optimize'] = () => FASTER;
+    fake.openEditor(SUM_URI, 'go', SUM_TEXT, [3, 1]);
+    await fake.vscode.commands.executeCommand(ClientCommand.optimizeFunction);
+    await waitUntil(() => answers.length === 1, 'first question');
+    await fake.vscode.commands.executeCommand(ClientCommand.optimizeFunction);
+    await waitUntil(() => answers.length === 2, 'second question');
+    answers[0]('Apply'); // the user answers the stale question
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(pair.server.callsOf('lessonl.apply').length, 0);
+    answers[1]('Apply');
+    await waitUntil(() => pair.server.callsOf('lessonl.apply').length === 1, 'apply of the newest');
+  });
+
   it('a selection is sent as a range', async () => {
     const { fake, pair } = await setup();
     pair.server.scripts['lessonl.optimize'] = () => null;
@@ -342,6 +363,21 @@ describe('optimize', () => {
       items: ['Show Log'],
     });
     assert.equal(fake.progressRuns[0].done, true);
+  });
+
+  it('an apply through the server\'s own lens or code action clears the pending variant', async () => {
+    const { fake, pair, ctl } = await setup();
+    pair.server.scripts['lessonl.optimize'] = () => FASTER;
+    fake.openEditor(SUM_URI, 'go', SUM_TEXT, [3, 1]);
+    await fake.vscode.commands.executeCommand(ClientCommand.optimizeFunction);
+    await waitUntil(() => fake.shown.length === 1, 'question');
+    ctl.applied([{ uri: SUM_URI, func: 'Other' }], null);
+    assert.equal(contextValue(fake, ContextKey.hasVariant), true, 'another function: still pending');
+    ctl.applied([{ uri: SUM_URI, func: 'Sum' }], { applied: false });
+    assert.equal(contextValue(fake, ContextKey.hasVariant), true, 'refused: still pending');
+    ctl.applied([{ uri: SUM_URI, func: 'Sum' }], { applied: true });
+    await waitUntil(() => fake.tabs.length === 0, 'diff closed');
+    assert.equal(contextValue(fake, ContextKey.hasVariant), false);
   });
 
   it('apply refused by the server keeps the variant and says why', async () => {

@@ -29,7 +29,7 @@ after(() => {
 });
 
 function hooks(config: ServerConfig = {}) {
-  const calls = { optimize: [] as unknown[][], sendConfig: 0 };
+  const calls = { optimize: [] as unknown[][], sendConfig: 0, applied: [] as { args: unknown[]; answer: unknown }[] };
   return {
     calls,
     hooks: {
@@ -41,6 +41,7 @@ function hooks(config: ServerConfig = {}) {
       sendConfig: async () => {
         calls.sendConfig++;
       },
+      applied: (args: unknown[], answer: unknown) => void calls.applied.push({ args, answer }),
     },
   };
 }
@@ -74,6 +75,9 @@ describe('vscode-languageclient ExecuteCommandFeature', () => {
 
     assert.equal(await fake.vscode.commands.executeCommand(ServerCommand.apply, { uri: 'u', func: 'Sum' }), 'from-server');
     assert.deepEqual(sent, [{ method: ExecuteCommandRequest.method, params: { command: 'lessonl.apply', arguments: [{ uri: 'u', func: 'Sum' }] } }]);
+    assert.deepEqual(h.calls.applied, [{ args: [{ uri: 'u', func: 'Sum' }], answer: 'from-server' }], 'the extension hears of applies it did not start');
+    assert.equal(await fake.vscode.commands.executeCommand(ServerCommand.showReport, { uri: 'u', func: 'Sum' }), 'from-server');
+    assert.equal(h.calls.applied.length, 1);
 
     feature.clear();
     for (const id of SERVER_COMMANDS) assert.ok(!fake.registered.has(id), `${id} unregistered on stop`);

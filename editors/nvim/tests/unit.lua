@@ -318,6 +318,35 @@ H.main(function()
     H.contains(notes[1] and notes[1].msg, { 'no result for Max', 'run :Lessonl optimize' }, 'apply')
   end)
 
+  H.test('progress on plain Neovim: begin and cancel are messages, reports are only echoed', function()
+    H.truthy(require('lessonl.compat').builtin_notify(), "vim.notify is Neovim's own")
+    local orig = vim.lsp.handlers['$/progress']
+    local passed = {}
+    vim.lsp.handlers['$/progress'] = function(_, result) passed[#passed + 1] = result.value.kind end
+    vim.cmd('messages clear')
+    local h = lessonl.handlers()['$/progress']
+    local ctx = { client_id = 42, method = '$/progress' }
+    local ok, err = pcall(function()
+      h(nil, { token = 't1', value = { kind = 'begin', title = 'Optimizing Max', message = 'starting', percentage = 0,
+        cancellable = true } }, ctx)
+      h(nil, { token = 't1', value = { kind = 'report', message = 'round 1/2 · a:1b · 1.84×', percentage = 40 } }, ctx)
+      H.eq(lessonl.status(), 'LessonL: Optimizing Max: round 1/2 · a:1b · 1.84× (40%)', 'status while running')
+      H.eq(lessonl.running(), 1, 'running')
+      h(nil, { token = 't1', value = { kind = 'end', message = 'canceled: lessons learned so far are kept' } }, ctx)
+      h(nil, { token = 't2', value = { kind = 'begin', title = 'Optimizing Min', message = 'starting' } }, ctx)
+      h(nil, { token = 't2', value = { kind = 'end', message = 'completed: no faster variant' } }, ctx)
+    end)
+    vim.lsp.handlers['$/progress'] = orig
+    assert(ok, err)
+    H.eq(passed, { 'begin', 'report', 'end', 'begin', 'end' }, 'the global handler saw every notification')
+    H.eq(lessonl.running(), 0, 'nothing running after the ends')
+    local msgs = vim.fn.execute('messages')
+    H.contains(msgs, { 'LessonL: Optimizing Max: starting (0%) (:Lessonl cancel to stop)',
+      'LessonL: Optimizing Max: canceled: lessons learned so far are kept' }, ':messages')
+    H.not_contains(msgs, 'round 1/2', 'reports stay out of the message history')
+    H.not_contains(msgs, 'no faster variant', "completed runs are left to the server's own message")
+  end)
+
   H.test(':Lessonl log shows server messages', function()
     local h = lessonl.handlers()['window/logMessage']
     local orig = vim.lsp.handlers['window/logMessage']

@@ -32,6 +32,9 @@ local state = {
   notes = {},
   -- 0.7 only: root_dir -> client id, since start_client never reuses.
   roots = {},
+  -- window/showMessage texts already shown, with when (ms), so a command's
+  -- error response that repeats one is not shown twice.
+  shown = {},
 }
 M._state = state
 
@@ -106,6 +109,11 @@ local function record(kind, result)
   end
 end
 
+-- The first word of an end message: completed, canceled or failed.
+local function outcome(run)
+  return type(run.message) == 'string' and run.message:match('^(%a+)') or nil
+end
+
 -- Progress display: fidget.nvim shows LSP progress itself; a notification
 -- plugin (nvim-notify, noice) gets one notification updated in place; plain
 -- Neovim gets begin/end as notifications and reports on the command line
@@ -115,6 +123,9 @@ local function show_progress(ev, run)
     return
   end
   local line = 'LessonL: ' .. progress.format(run)
+  if ev == 'begin' then
+    line = line .. ' (:Lessonl cancel to stop)'
+  end
   local k = tostring(run.client_id) .. ':' .. tostring(run.token)
   if not compat.builtin_notify() then
     local ok, rec = pcall(notify, line, levels.INFO, { replace = state.notes[k], hide_from_history = ev == 'report' })
@@ -125,10 +136,10 @@ local function show_progress(ev, run)
     local width = math.max(10, (vim.v.echospace or vim.o.columns) - 1)
     pcall(api.nvim_echo, { { vim.fn.strcharpart(line, 0, width) } }, false, {})
   elseif ev == 'begin' then
-    notify(line .. ' (:Lessonl cancel to stop)')
-  elseif run.message ~= 'completed' then
-    -- completed runs are announced with their result instead.
-    notify(line, run.message == 'failed' and levels.WARN or levels.INFO)
+    notify(line)
+  elseif outcome(run) == 'canceled' then
+    -- The server announces completed and failed runs itself (showMessage).
+    notify(line)
   end
 end
 
@@ -142,10 +153,6 @@ local function on_progress(result, ctx)
   end
   show_progress(ev, run)
   fire('LessonlProgress')
-end
-
-local function key_of(uri, func)
-  return uri .. '\0' .. func
 end
 
 local function store_result(r)
@@ -186,28 +193,45 @@ function M.describe(r)
     tostring(r.verdict or 'unknown'), fmt_x(r.speedup), interval, by)
 end
 
+local REQUEST_CANCELLED = -32800
+
+-- Whether the server already showed msg (as "LessonL: msg") in the last 10 s.
+local function already_shown(msg)
+  local now = vim.loop.now()
+  for text, at in pairs(state.shown) do
+    if now - at > 10000 then
+      state.shown[text] = nil
+    elseif text:find(msg, 1, true) then
+      return true
+    end
+  end
+  return false
+end
+
+local function err_text(err)
+  return type(err) == 'table' and tostring(err.message) or tostring(err)
+end
+
+-- The outcome itself (faster, nothing found, failed) is announced by the
+-- server's showMessage; the plugin stores the result and says what to do next.
 local function on_optimize_result(err, result, req)
   if err then
-    local msg = type(err) == 'table' and err.message or tostring(err)
-    if req and req.canceled then
-      notify('LessonL: optimisation canceled')
-    else
-      notify('LessonL: optimisation failed: ' .. tostring(msg), levels.ERROR)
+    local canceled = (type(err) == 'table' and err.code == REQUEST_CANCELLED) or (req and req.canceled)
+    if canceled then
+      record('log', { type = 3, message = 'optimisation canceled' })
+    elseif not already_shown(err_text(err)) then
+      notify('LessonL: optimisation failed: ' .. err_text(err), levels.ERROR)
     end
     return
   end
   if is_nil(result) then
-    if req and req.canceled then
-      notify('LessonL: optimisation canceled')
-    else
-      notify('LessonL: no result (the run was canceled or found nothing to keep); :Lessonl log shows why')
-    end
     return
   end
   local r = clean(result)
   store_result(r)
-  local hint = r.verdict == 'faster' and ' — :Lessonl diff to review, :Lessonl apply to write it' or ''
-  notify('LessonL: ' .. M.describe(r) .. hint)
+  if r.verdict == 'faster' then
+    notify(string.format('LessonL: :Lessonl diff to review %s, :Lessonl apply to write it', r.func))
+  end
 end
 
 -- The result of any lessonl command, including ones run from a code action
@@ -216,9 +240,8 @@ function M._on_command_result(err, result, ctx, req)
   local cmd = ctx and ctx.params and ctx.params.command
   if cmd == 'lessonl.optimize' then
     on_optimize_result(err, result, req)
-  elseif err then
-    notify(string.format('LessonL: %s failed: %s', tostring(cmd), type(err) == 'table' and err.message or
-      tostring(err)), levels.ERROR)
+  elseif err and not already_shown(err_text(err)) then
+    notify(string.format('LessonL: %s failed: %s', tostring(cmd), err_text(err)), levels.ERROR)
   end
   fire('LessonlUpdate')
 end
@@ -241,9 +264,16 @@ function M.handlers()
       record('log', result)
       return pass('window/logMessage', err, result, ctx, cfg)
     end,
-    ['window/showMessage'] = function(err, result, ctx, cfg)
+    -- The server announces outcomes and errors (with the fix) this way; they
+    -- go through vim.notify on every version (0.7 only echoes them).
+    ['window/showMessage'] = function(_, result, _, _)
       record('show', result)
-      return pass('window/showMessage', err, result, ctx, cfg)
+      if type(result) == 'table' and type(result.message) == 'string' then
+        state.shown[result.message] = vim.loop.now()
+        local level = ({ levels.ERROR, levels.WARN, levels.INFO, levels.DEBUG })[result.type] or levels.INFO
+        notify(result.message, level)
+      end
+      return vim.NIL
     end,
     ['workspace/executeCommand'] = function(err, result, ctx, cfg)
       M._on_command_result(err, result, ctx)
@@ -657,14 +687,16 @@ function M.apply(func)
     notify('LessonL: nothing to apply: ' .. M.describe(r), levels.WARN)
     return
   end
+  -- The server announces the outcome (applied, or refused and why).
   command(r.uri, 'lessonl.apply', { { uri = r.uri, func = r.func } }, function(result)
     if type(result) == 'table' and result.applied == false then
-      notify('LessonL: not applied: ' .. tostring(result.failureReason or result.reason or 'refused'), levels.WARN)
+      if not already_shown(tostring(result.failureReason)) then
+        notify('LessonL: not applied: ' .. tostring(result.failureReason or 'refused'), levels.WARN)
+      end
       return
     end
     r.applied = true
     close_diff_tab(r.uri, r.func)
-    notify(string.format('LessonL: applied the %s faster %s (the buffer is not saved)', fmt_x(r.speedup), r.func))
     fire('LessonlUpdate')
   end)
 end
@@ -779,8 +811,16 @@ function M.lessons(func)
     return
   end
   command(uri, 'lessonl.showLessons', { { uri = uri, func = f } }, function(result)
+    if result == nil then
+      return -- the server opened them with window/showDocument (0.8+)
+    end
     ui.float('lessonl://lessons/' .. f, M._render(result, 'Lessons for ' .. f), 'markdown')
   end)
+end
+
+local function show_document_support()
+  local caps = vim.lsp.protocol.make_client_capabilities()
+  return caps.window and caps.window.showDocument and caps.window.showDocument.support == true
 end
 
 --- Opens the run report of the function.
@@ -799,7 +839,10 @@ function M.report(func)
   end
   command(uri, 'lessonl.showReport', { { uri = uri, func = f } }, function(result)
     if type(result) == 'table' and type(result.uri) == 'string' and result.uri:match('^file:') then
-      vim.cmd('tabedit ' .. vim.fn.fnameescape(vim.uri_to_fname(result.uri)))
+      -- Clients with window/showDocument (0.8+) were shown it by the server.
+      if not show_document_support() then
+        vim.cmd('tabedit ' .. vim.fn.fnameescape(vim.uri_to_fname(result.uri)))
+      end
       return
     end
     ui.split('lessonl://report/' .. f, M._render(result, 'Report for ' .. f), 'markdown')

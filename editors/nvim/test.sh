@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Tests of the Neovim plugin on headless Neovim (0.7.2 from Debian's apt here):
+# unit tests of its own logic, setup() without a server binary, and an end-to-end
+# run through :Lessonl against the real `lessonl serve` and the scripted Ollama
+# server. Run as root on a clean Debian/Ubuntu machine it installs Neovim.
+#   LESSONL_BIN=path   use this lessonl binary instead of building one
+#   NVIM_TEST_ONLY=unit|setup|optimize   run one suite
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+
+if ! command -v nvim >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing neovim"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null
+  else
+    echo "neovim is missing; install it with: sudo apt-get install neovim" >&2
+    exit 1
+  fi
+fi
+nvim --version | head -1
+
+tmp="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# run NAME FILE [timeout]: one headless Neovim on a test file; its own
+# exit status (cquit 1 on failure) is the suite's. Neovim's state and data
+# directories are temporary; its cache directory is not, because the server's
+# runner keeps its sandbox's Go build cache there (a cold one makes the first
+# measurements rebuild the standard library, minutes on a busy machine).
+run() {
+  local name="$1" file="$2" limit="${3:-60}"
+  if [ -n "${NVIM_TEST_ONLY:-}" ] && [ "$NVIM_TEST_ONLY" != "$name" ]; then return 0; fi
+  echo "== nvim $name"
+  if ! XDG_STATE_HOME="$tmp/state" XDG_DATA_HOME="$tmp/data" \
+    timeout "$limit" nvim --headless --clean -u NONE --cmd "set rtp^=$here" -c "luafile $here/tests/$file"; then
+    echo "nvim $name: FAILED (exit status above; a timeout exits 124)" >&2
+    for log in "${XDG_CACHE_HOME:-$HOME/.cache}/nvim/lsp.log" "$tmp/state/nvim/lsp.log"; do
+      [ -f "$log" ] && { echo "-- tail of $log" >&2; tail -n 40 "$log" >&2; }
+    done
+    [ -f "$tmp/ollama.err" ] && { echo "-- scripted Ollama stderr" >&2; tail -n 20 "$tmp/ollama.err" >&2; }
+    exit 1
+  fi
+}
+
+run unit unit.lua 60
+run setup setup.lua 60
+
+if [ -n "${NVIM_TEST_ONLY:-}" ] && [ "$NVIM_TEST_ONLY" != optimize ]; then exit 0; fi
+
+# The server under test.
+if [ -n "${LESSONL_BIN:-}" ]; then
+  bin="$LESSONL_BIN"
+else
+  echo "== go build ./cmd/lessonl"
+  (cd "$repo" && GOFLAGS="${GOFLAGS:-} -buildvcs=false" go build -o "$tmp/bin/lessonl" ./cmd/lessonl)
+  bin="$tmp/bin/lessonl"
+fi
+mkdir -p "$tmp/bin"
+[ "$bin" = "$tmp/bin/lessonl" ] || ln -sf "$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")" "$tmp/bin/lessonl"
+
+# A Go module holding the slow functions.
+mkdir -p "$tmp/mod"
+cp "$here/tests/testdata/maxof/"*.go "$tmp/mod/"
+printf 'module example.com/maxof\n\ngo 1.22\n' >"$tmp/mod/go.mod"
+
+# The scripted Ollama server; it exits when its stdin (this fifo) closes.
+mkfifo "$tmp/ollama.in"
+"$bin" ollamatest --script "$here/tests/testdata/script.json" --exit-on-stdin-close \
+  <"$tmp/ollama.in" >"$tmp/ollama.out" 2>"$tmp/ollama.err" &
+pids+=($!)
+exec 3>"$tmp/ollama.in"
+url=""
+for _ in $(seq 100); do
+  url="$(sed -n 's/^ollamatest listening on \(http:[^ ]*\).*/\1/p' "$tmp/ollama.out" | head -1)"
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+if [ -z "$url" ]; then
+  echo "the scripted Ollama server did not start:" >&2
+  cat "$tmp/ollama.err" >&2
+  exit 1
+fi
+
+export PATH="$tmp/bin:$PATH" LESSONL_HOME="$tmp/store" LESSONL_TEST_OLLAMA="$url" LESSONL_TEST_MODULE="$tmp/mod"
+run optimize optimize.lua 240
+exec 3>&-
+echo "== nvim plugin: all passed"

@@ -1,6 +1,7 @@
 package vectorbank
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -20,4 +21,26 @@ func DefaultDir() string {
 		return filepath.Join(h, ".local", "share", "lessonl")
 	}
 	return ".lessonl"
+}
+
+// StoreEmbedder reads the embedder identity a store records, without loading
+// it: the CLI uses it to embed queries with the store's own embedder when the
+// user names none. It returns "" for a store that does not exist yet or whose
+// header is unreadable (Open then decides).
+func StoreEmbedder(dir string) (name string, dim int) {
+	f, err := os.Open(filepath.Join(dir, logName))
+	if err != nil {
+		return "", 0
+	}
+	defer f.Close()
+	var rec record
+	scanRecords(io.LimitReader(f, 1<<16), 0, func(_ int64, line []byte) {
+		if rec.Op == "" {
+			rec, _ = parseRecord(line, nil, func(n int) []float32 { return make([]float32, n) })
+		}
+	})
+	if rec.Op == opHeader {
+		return rec.Embedder, rec.Dim
+	}
+	return "", 0
 }

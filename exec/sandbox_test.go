@@ -370,8 +370,31 @@ func TestSandboxLimits(t *testing.T) {
 					t.Skipf("nothing caps processes here, so a fork bomb would not be contained: %s", st.Processes)
 				}
 				m := sbMarker(t)
+				// Count the run's processes while it runs: a cap that does not
+				// bind shows up here whatever enforces it.
+				stop, peak := make(chan struct{}), make(chan int, 1)
+				go func() {
+					most := 0
+					for {
+						most = max(most, len(processesWith(m)))
+						select {
+						case <-stop:
+							peak <- most
+							return
+						case <-time.After(20 * time.Millisecond):
+						}
+					}
+				}()
 				res, stdout, stderr := runProbe(t, s, bin, tc.lim, tc.args(m)...)
+				close(stop)
+				most := <-peak
 				tc.check(t, s, res, stdout, stderr)
+				// +3: bwrap's two processes and the cgroup shim carry the marker
+				// in their argv too.
+				t.Logf("peak of %d processes at once", most)
+				if tc.procs && most > tc.lim.Procs+3 {
+					t.Errorf("up to %d processes ran at once, over the cap of %d", most, tc.lim.Procs)
+				}
 				if left := processesWith(m); len(left) > 0 {
 					t.Errorf("%d processes of the run are still alive: %v", len(left), left)
 				}

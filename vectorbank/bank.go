@@ -131,6 +131,17 @@ func (b *Bank) checkEmbedderLocked(emb Embedder) error {
 	return nil
 }
 
+// sameEmbedderLocked catches a store re-embedded by another process since
+// Open: its vectors and ours would no longer compare.
+func (b *Bank) sameEmbedderLocked(emb Embedder) error {
+	if b.embName != "" && emb.Name() != b.embName {
+		return fmt.Errorf("the lesson store %s was re-embedded with %q since this process opened it with %q; "+
+			"restart with --embedder %s (or run `lessonl lessons reindex --embedder %s` to switch it back)",
+			b.dir, b.embName, emb.Name(), b.embName, emb.Name())
+	}
+	return nil
+}
+
 // Close releases the store. Lessons are already on disk: Close loses nothing.
 func (b *Bank) Close() error {
 	b.mu.Lock()
@@ -186,6 +197,9 @@ func (b *Bank) Add(ctx context.Context, l Lesson) (Lesson, error) {
 	}
 	if err := b.refreshLocked(); err != nil {
 		return Lesson{}, err
+	}
+	if err := b.sameEmbedderLocked(emb); err != nil {
+		return Lesson{}, fmt.Errorf("couldn't add lesson %s: %w", l.ID, err)
 	}
 	if _, dup := b.lessons[l.ID]; dup {
 		return Lesson{}, fmt.Errorf("couldn't add lesson %s: a lesson with that ID is already in the bank (leave ID empty to get a fresh one)", l.ID)

@@ -302,12 +302,17 @@ func (b *Bank) ImportContext(ctx context.Context, r io.Reader) (int, error) {
 	if len(fresh) == 0 {
 		return 0, nil
 	}
-	before := len(b.lessons)
 	// One record: an import torn by a crash is skipped whole, never half-applied.
 	if err := b.appendLocked(record{Op: opAdd, Embedder: target, Lessons: fresh}); err != nil {
 		return 0, fmt.Errorf("couldn't import: %w; nothing was imported", err)
 	}
-	return len(b.lessons) - before, nil
+	n := 0
+	for _, s := range fresh {
+		if _, ok := b.lessons[s.ID]; ok {
+			n++
+		}
+	}
+	return n, nil
 }
 
 type importLine struct {

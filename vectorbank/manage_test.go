@@ -405,3 +405,32 @@ func TestEmbedderByName(t *testing.T) {
 		t.Errorf("a bad host: %v", err)
 	}
 }
+
+// A store re-embedded by another process with a model of the same dimension
+// is still refused: the vectors would compare but mean different things.
+func TestReindexedByAnotherProcessSameDim(t *testing.T) {
+	srv := ollamatest.New(ollamatest.Script{Models: map[string]*ollamatest.Model{
+		"one": {Embed: true, EmbedDim: 64}, "two": {Embed: true, EmbedDim: 64}}})
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	a, err := Open(dir, NewOllamaEmbedder(srv.URL(), "one"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	addT(t, a, Lesson{Text: "a lesson"})
+	b, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Reindex(context.Background(), NewOllamaEmbedder(srv.URL(), "two")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Select(context.Background(), Query{Code: "x"}); err == nil || !strings.Contains(err.Error(), `re-embedded with "ollama:two"`) {
+		t.Errorf("Select after another process reindexed: %v", err)
+	}
+	if _, err := a.Add(context.Background(), Lesson{Text: "another", Outcome: OutcomeFaster}); err == nil || !strings.Contains(err.Error(), "--embedder ollama:two") {
+		t.Errorf("Add after another process reindexed: %v", err)
+	}
+}

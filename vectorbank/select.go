@@ -67,6 +67,9 @@ func (b *Bank) Select(ctx context.Context, q Query) ([]Selected, error) {
 	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
+	if err := b.sameEmbedderLocked(emb); err != nil {
+		return nil, fmt.Errorf("couldn't select lessons: %w", err)
+	}
 	if qvec != nil && b.dim != 0 && len(qvec) != b.dim {
 		return nil, fmt.Errorf("couldn't select lessons: %s returned %d dims but the store holds %d-dim vectors "+
 			"(the model changed? re-embed with `lessonl lessons reindex --embedder %s`)", emb.Name(), len(qvec), b.dim, emb.Name())

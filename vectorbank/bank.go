@@ -42,7 +42,7 @@ type Bank struct {
 
 type entry struct {
 	l   Lesson
-	vec []float32
+	vec lessonVec
 	pos int // index in Bank.order
 }
 
@@ -437,7 +437,7 @@ func (b *Bank) applyAdd(off int64, s stored) {
 	} else if s.Original != "" {
 		b.originals[s.Original] = s.Original
 	}
-	e := &entry{l: s.Lesson, vec: vec, pos: len(b.order)}
+	e := &entry{l: s.Lesson, vec: packVec(vec), pos: len(b.order)}
 	b.lessons[s.ID] = e
 	b.order = append(b.order, e)
 }

@@ -200,7 +200,7 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 	}
 	// And the vectors survive bit for bit.
 	b2.mu.RLock()
-	v := b2.lessons[want[0].ID].vec
+	v := b2.lessons[want[0].ID].vec.full()
 	b2.mu.RUnlock()
 	if fresh := hashEmbed(want[0].Text); !reflect.DeepEqual(v, fresh) {
 		t.Error("the stored vector differs from the embedding of the text")

@@ -256,7 +256,7 @@ func BenchmarkChromemQuery(b *testing.B) {
 			}
 			ctx := context.Background()
 			for _, e := range bank.order {
-				if err := col.AddDocument(ctx, chromem.Document{ID: e.l.ID, Embedding: e.vec,
+				if err := col.AddDocument(ctx, chromem.Document{ID: e.l.ID, Embedding: e.vec.full(),
 					Metadata: map[string]string{"lang": e.l.Lang}}); err != nil {
 					b.Fatal(err)
 				}

@@ -216,7 +216,7 @@ func (b *Bank) Export(w io.Writer) error {
 	b.mu.RLock() // entries may be re-scored meanwhile: read them under the lock
 	defer b.mu.RUnlock()
 	for _, e := range es {
-		if err := enc.Encode(exportLine{Embedder: name, Dim: dim, Embedding: encodeVec(e.vec), Lesson: e.l}); err != nil {
+		if err := enc.Encode(exportLine{Embedder: name, Dim: dim, Embedding: encodeVec(e.vec.full()), Lesson: e.l}); err != nil {
 			return fmt.Errorf("couldn't export lesson %s: %w", e.l.ID, err)
 		}
 	}
@@ -508,7 +508,7 @@ func (b *Bank) compactLocked(ctx context.Context, emb Embedder, vecs map[string]
 		if e == nil || werr != nil {
 			continue
 		}
-		v := e.vec
+		v := e.vec.full()
 		if emb != nil {
 			v = vecs[e.l.ID]
 		}
@@ -541,7 +541,7 @@ func (b *Bank) compactLocked(ctx context.Context, emb Embedder, vecs map[string]
 	if emb != nil {
 		for _, e := range b.order {
 			if e != nil {
-				e.vec = vecs[e.l.ID]
+				e.vec = packVec(vecs[e.l.ID])
 			}
 		}
 	}

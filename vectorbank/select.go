@@ -100,7 +100,7 @@ func (b *Bank) Select(ctx context.Context, q Query) ([]Selected, error) {
 	}
 	out := make([]Selected, len(picked))
 	for i, c := range picked {
-		rel := s.qvec.dot(c.e.vec)
+		rel := s.qvec.dotVec(c.e.vec)
 		score := rel
 		if reasons[i] == "speedup" {
 			score = c.key
@@ -189,7 +189,7 @@ func (s *selector) highKey(e *entry) (float64, bool) {
 	return p, p >= HighThreshold-thresholdSlack
 }
 
-func (s *selector) simKey(e *entry) (float64, bool) { return s.qvec.dot(e.vec), true }
+func (s *selector) simKey(e *entry) (float64, bool) { return s.qvec.dotVec(e.vec), true }
 
 func (s *selector) randomKey(e *entry) (float64, bool) {
 	h := fnv.New64a()

@@ -64,3 +64,61 @@ func dotDense(a, b []float32) float32 {
 	}
 	return s0 + s1 + s2 + s3
 }
+
+// lessonVec is a stored lesson vector, normalised. The hash embedder sets
+// about 150 of 512 dimensions for a lesson's sentence or two, so those are
+// kept sparse (uint16 index + float32 value: 900 bytes instead of 2 KB, the
+// bulk of a big bank's memory); dense model embeddings stay dense.
+type lessonVec struct {
+	dense []float32
+	idx   []uint16
+	val   []float32
+	dim   int
+}
+
+func packVec(v []float32) lessonVec {
+	nz := 0
+	for _, x := range v {
+		if x != 0 {
+			nz++
+		}
+	}
+	if nz*2 >= len(v) || len(v) > 1<<16 { // sparse pays below half full
+		return lessonVec{dense: v, dim: len(v)}
+	}
+	lv := lessonVec{idx: make([]uint16, 0, nz), val: make([]float32, 0, nz), dim: len(v)}
+	for i, x := range v {
+		if x != 0 {
+			lv.idx = append(lv.idx, uint16(i))
+			lv.val = append(lv.val, x)
+		}
+	}
+	return lv
+}
+
+// full is the vector as a dense slice (a copy when stored sparse).
+func (lv lessonVec) full() []float32 {
+	if lv.dense != nil || lv.dim == 0 {
+		return lv.dense
+	}
+	v := make([]float32, lv.dim)
+	for i, j := range lv.idx {
+		v[j] = lv.val[i]
+	}
+	return v
+}
+
+// dotVec is the cosine similarity of the query with a stored vector.
+func (q queryVec) dotVec(lv lessonVec) float64 {
+	if lv.dense != nil {
+		return q.dot(lv.dense)
+	}
+	if len(q.v) == 0 || lv.dim != len(q.v) {
+		return 0
+	}
+	var s float32
+	for i, j := range lv.idx {
+		s += lv.val[i] * q.v[j]
+	}
+	return float64(s)
+}

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -212,4 +213,52 @@ func BenchmarkSpeedupRatio(b *testing.B) {
 	for b.Loop() {
 		SpeedupRatio(orig, variant)
 	}
+}
+
+// FuzzSpeedupRatio checks the invariants of the statistics on any timings:
+// no panic, an ordered positive interval when there is one, a JSON-safe
+// Bounded form, and verdicts that agree with the interval.
+func FuzzSpeedupRatio(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 0.05)
+	f.Add([]byte{}, 0.0)
+	f.Add([]byte{0, 0, 255, 255, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, -1.0)
+	f.Fuzz(func(t *testing.T, data []byte, floor float64) {
+		// Bytes as timings in two halves; a 0 byte is an invalid timing.
+		half := len(data) / 2
+		orig, variant := make([]float64, half), make([]float64, len(data)-half)
+		for i := range orig {
+			orig[i] = float64(data[i]) * 1e3
+		}
+		for i := range variant {
+			variant[i] = float64(data[half+i]) * 1e3
+		}
+		r := SpeedupRatio(orig, variant)
+		if r.N > min(len(orig), len(variant)) || r.N < 0 {
+			t.Fatalf("N = %d from %d and %d rounds", r.N, len(orig), len(variant))
+		}
+		if r.HasInterval() {
+			if !(0 < r.Low && r.Low <= r.Median && r.Median <= r.High) || math.IsInf(r.High, 0) {
+				t.Fatalf("interval out of order: %+v", r)
+			}
+		} else if Classify(r, floor) != Same {
+			t.Fatalf("a verdict without an interval: %+v", r)
+		}
+		if _, err := json.Marshal(r.Bounded()); err != nil {
+			t.Fatalf("Bounded is not JSON-safe: %+v: %v", r.Bounded(), err)
+		}
+		fl := floor
+		if !(fl > 0) {
+			fl = 0
+		}
+		switch Classify(r, floor) {
+		case Faster:
+			if !(r.Low > 1+fl) {
+				t.Fatalf("faster with low %v, floor %v", r.Low, fl)
+			}
+		case Slower:
+			if !(r.High < 1-fl) {
+				t.Fatalf("slower with high %v, floor %v", r.High, fl)
+			}
+		}
+	})
 }

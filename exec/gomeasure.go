@@ -70,7 +70,7 @@ func (goLang) measure(m *measurement) (*Report, error) {
 		pkgDir: filepath.Dir(gf.abs),
 		src:    filepath.Join(m.work, "src"),
 	}
-	g.sp, err = spliceGo(gf, g.fd, g.idx, m.variant)
+	g.sp, err = spliceGo(gf, g.fd, g.idx, m.variant, true)
 	if err != nil {
 		var se *spliceError
 		if errors.As(err, &se) {
@@ -97,7 +97,7 @@ func (g *goRun) prepare() error {
 	}
 	pkg := g.gf.file.Name.Name
 	driver := driverFor(g.gf, g.fd, g.m.opts.Size, g.noDiff == "", g.noDiff)
-	driver = fixImports(filepath.Join(g.pkgDir, driverFile), driver)
+	driver = tidyImports(filepath.Join(g.pkgDir, driverFile), driver, g.idx.decls, false)
 	files := map[string][]byte{
 		"harness.go": harnessFor(pkg),
 		"driver.go":  driver,

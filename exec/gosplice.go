@@ -8,11 +8,15 @@ import (
 	"go/printer"
 	"go/scanner"
 	"go/token"
+	"go/format"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
+	"golang.org/x/tools/go/ast/astutil"
 	"golang.org/x/tools/imports"
 )
 
@@ -59,9 +63,6 @@ func extractCode(s string) string {
 		if in {
 			b.WriteString(l)
 		}
-	}
-	if strings.TrimSpace(b.String()) == "" {
-		return s
 	}
 	return b.String()
 }
@@ -166,7 +167,7 @@ func normalized(fset *token.FileSet, n ast.Node) string {
 // restated declarations are dropped, functions of the same file it redefines
 // are replaced, and anything that would change other package-level
 // declarations is refused.
-func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string) (*goSplice, error) {
+func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string, addImports bool) (*goSplice, error) {
 	code := extractCode(variant)
 	if strings.TrimSpace(code) == "" {
 		return nil, spliceErrorf("the variant is empty; it must hold the whole function %s", goFuncName(fd))
@@ -349,13 +350,13 @@ func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string) (*g
 		prev = e.to
 	}
 	out.Write(src[prev:])
-	file := fixImports(gf.abs, out.Bytes())
+	file := tidyImports(gf.abs, out.Bytes(), idx.decls, addImports)
 	if _, err := parser.ParseFile(token.NewFileSet(), gf.abs, file, parser.ParseComments); err != nil {
 		return nil, spliceErrorf("the variant does not fit in %s: %v", base, shortParseError(err))
 	}
 
 	sp := &goSplice{file: file, replaced: replacedNames}
-	sp.origCopy, sp.usesCgo = originalCopy(gf, fd, replace)
+	sp.origCopy, sp.usesCgo = originalCopy(gf, fd, replace, idx)
 	return sp, nil
 }
 
@@ -393,20 +394,107 @@ func importKey(im *ast.ImportSpec) string {
 	return name + " " + im.Path.Value
 }
 
-// fixImports adds and removes imports as goimports does; when it cannot, the
-// source is left for the compiler to judge.
-func fixImports(filename string, src []byte) []byte {
-	out, err := imports.Process(filename, src, &imports.Options{Comments: true, TabIndent: true, TabWidth: 8})
+// tidyImports removes the imports a file does not use and, only when it
+// refers to a package it does not import, asks goimports to add it (which
+// can take seconds: it may scan the module cache). pkgNames are the package's
+// own top-level names, which are not packages. When addMissing is false the
+// file is only pruned. On any failure the source is left for the compiler
+// to judge.
+func tidyImports(filename string, src []byte, pkgNames map[string][]goDecl, addMissing bool) []byte {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments)
 	if err != nil {
 		return src
 	}
-	return out
+	used := map[string]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if x, ok := sel.X.(*ast.Ident); ok && x.Obj == nil {
+				used[x.Name] = true
+			}
+		}
+		return true
+	})
+	matched := map[string]bool{}
+	var unused []*ast.ImportSpec
+	for _, im := range f.Imports {
+		p, err := strconv.Unquote(im.Path.Value)
+		if err != nil {
+			return src
+		}
+		name := assumedName(p)
+		if im.Name != nil {
+			name = im.Name.Name
+		}
+		switch {
+		case name == "_" || name == "." || p == "C":
+		case used[name]:
+			matched[name] = true
+		default:
+			unused = append(unused, im)
+		}
+	}
+	missing := false
+	for name := range used {
+		if !matched[name] && len(pkgNames[name]) == 0 {
+			missing = true
+		}
+	}
+	if missing {
+		// A package named differently from its path may be among the
+		// "unused"; goimports knows the real names.
+		if !addMissing {
+			return src
+		}
+		out, err := imports.Process(filename, src, &imports.Options{Comments: true, TabIndent: true, TabWidth: 8})
+		if err != nil {
+			return src
+		}
+		return out
+	}
+	if len(unused) == 0 {
+		return src
+	}
+	for _, im := range unused {
+		p, _ := strconv.Unquote(im.Path.Value)
+		name := ""
+		if im.Name != nil {
+			name = im.Name.Name
+		}
+		astutil.DeleteNamedImport(fset, f, name, p)
+	}
+	var b bytes.Buffer
+	if err := format.Node(&b, fset, f); err != nil {
+		return src
+	}
+	return b.Bytes()
+}
+
+// assumedName is the package name an import path suggests, as goimports
+// assumes it: the last element, without a major version, "go-" prefix or
+// ".suffix".
+func assumedName(importPath string) string {
+	base := path.Base(importPath)
+	if strings.HasPrefix(base, "v") {
+		if _, err := strconv.Atoi(base[1:]); err == nil {
+			if dir := path.Dir(importPath); dir != "." {
+				base = path.Base(dir)
+			}
+		}
+	}
+	base = strings.TrimPrefix(base, "go-")
+	if i := strings.IndexFunc(base, func(r rune) bool {
+		return !(r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r))
+	}); i >= 0 {
+		base = base[:i]
+	}
+	return base
 }
 
 // originalCopy writes a test file holding fd and the replaced declarations
 // under origPrefix names, with references among them renamed, so the test
 // binary can call the original next to the variant.
-func originalCopy(gf *goFile, fd *ast.FuncDecl, replaced map[string]*ast.FuncDecl) ([]byte, bool) {
+func originalCopy(gf *goFile, fd *ast.FuncDecl, replaced map[string]*ast.FuncDecl, idx *goPkgIndex) ([]byte, bool) {
 	decls := []*ast.FuncDecl{fd}
 	keys := make([]string, 0, len(replaced))
 	for k := range replaced {
@@ -456,13 +544,11 @@ func originalCopy(gf *goFile, fd *ast.FuncDecl, replaced map[string]*ast.FuncDec
 			ast.Inspect(d.Body, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.SelectorExpr:
-					if x, ok := n.X.(*ast.Ident); ok {
-						if x.Name == "C" && x.Obj == nil {
-							usesCgo = true
-						}
-						if recvObj != nil && x.Obj == recvObj && methods[recvType+"."+n.Sel.Name] {
-							renames = append(renames, gf.off(n.Sel.Pos()))
-						}
+					if x, ok := n.X.(*ast.Ident); ok && x.Name == "C" && x.Obj == nil {
+						usesCgo = true
+					}
+					if recvObj != nil && methods[recvType+"."+n.Sel.Name] && idx.typeOf(gf, n.X, recvObj) == recvType {
+						renames = append(renames, gf.off(n.Sel.Pos()))
 					}
 				case *ast.Ident:
 					if n.Obj != nil {
@@ -490,8 +576,73 @@ func originalCopy(gf *goFile, fd *ast.FuncDecl, replaced map[string]*ast.FuncDec
 		b.WriteString("\n")
 	}
 	name := strings.TrimSuffix(gf.abs, ".go") + "_lessonl_orig_test.go"
-	return fixImports(name, b.Bytes()), usesCgo
+	return tidyImports(name, b.Bytes(), idx.decls, false), usesCgo
 }
 
 // quote is strconv.Quote, named for the generated code's readability.
 var quote = strconv.Quote
+
+// typeOf is the name of the type of a simple expression inside a method:
+// the receiver, its fields, elements of its slice and array fields, through
+// pointers ("" when unknown). It lets the original's copy call itself
+// recursively through t.Left.Size() as well as t.Size().
+func (idx *goPkgIndex) typeOf(gf *goFile, e ast.Expr, recv *ast.Object) string {
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return idx.typeOf(gf, e.X, recv)
+	case *ast.StarExpr:
+		return idx.typeOf(gf, e.X, recv)
+	case *ast.Ident:
+		if e.Obj != nil && e.Obj == recv {
+			if f, ok := recv.Decl.(*ast.Field); ok {
+				name, _ := recvTypeName(f.Type)
+				return name
+			}
+		}
+	case *ast.SelectorExpr:
+		if ft := idx.fieldType(idx.typeOf(gf, e.X, recv), e.Sel.Name); ft != nil {
+			name, _ := recvTypeName(ft)
+			return name
+		}
+	case *ast.IndexExpr:
+		base := e.X
+		if sel, ok := base.(*ast.SelectorExpr); ok {
+			if ft := idx.fieldType(idx.typeOf(gf, sel.X, recv), sel.Sel.Name); ft != nil {
+				switch t := ft.(type) {
+				case *ast.ArrayType:
+					name, _ := recvTypeName(t.Elt)
+					return name
+				case *ast.MapType:
+					name, _ := recvTypeName(t.Value)
+					return name
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// fieldType is the declared type of field name of struct type typ.
+func (idx *goPkgIndex) fieldType(typ, name string) ast.Expr {
+	if typ == "" {
+		return nil
+	}
+	for _, d := range idx.decls[typ] {
+		ts, ok := d.spec.(*ast.TypeSpec)
+		if !ok {
+			continue
+		}
+		st, ok := ts.Type.(*ast.StructType)
+		if !ok {
+			continue
+		}
+		for _, f := range st.Fields.List {
+			for _, n := range f.Names {
+				if n.Name == name {
+					return f.Type
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -96,6 +96,7 @@ func TestTwoProcessesShareOneStore(t *testing.T) {
 	}
 	store := t.TempDir()
 	const n = 1000
+	watcher := openT(t, store) // open before the others add: its next Select must see them
 	var cmds []*exec.Cmd
 	var outs []*strings.Builder
 	for _, tag := range []string{"alpha", "beta"} {
@@ -114,6 +115,10 @@ func TestTwoProcessesShareOneStore(t *testing.T) {
 		if !strings.Contains(outs[i].String(), fmt.Sprintf("saw %d\n", 2*n)) {
 			t.Errorf("helper %d never saw all %d lessons", i, 2*n)
 		}
+	}
+	sel, err := watcher.Select(context.Background(), Query{Code: "bounds check", Lang: "go", K: 2 * n})
+	if err != nil || len(sel) != 2*n {
+		t.Errorf("a bank opened before the adds selects %d lessons (%v), want %d", len(sel), err, 2*n)
 	}
 	b := openT(t, store)
 	for _, tag := range []string{"alpha", "beta"} {

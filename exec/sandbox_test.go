@@ -38,7 +38,7 @@ func buildProbe(t *testing.T) string {
 }
 
 // testCacheDir is the persistent build cache (warm across test runs, as in use).
-func testCacheDir(t *testing.T) string {
+func testCacheDir(t testing.TB) string {
 	base, err := os.UserCacheDir()
 	if err != nil {
 		t.Fatalf("couldn't find the user cache dir: %v", err)
@@ -558,15 +558,7 @@ func TestSandboxGoToolchain(t *testing.T) {
 	}
 	s := realSandbox(t)
 	dir := t.TempDir()
-	for name, src := range map[string]string{
-		"go.mod":      "module example.com/sum\n\ngo 1.22\n",
-		"sum.go":      "package sum\n\nfunc Sum(xs []int) (s int) {\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s\n}\n",
-		"sum_test.go": "package sum\n\nimport \"testing\"\n\nfunc TestSum(t *testing.T) {\n\tif Sum([]int{1, 2, 3}) != 6 {\n\t\tt.Fatal(\"wrong\")\n\t}\n}\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeSumPackage(t, dir)
 	var out bytes.Buffer
 	res, err := s.Run(context.Background(), RunSpec{
 		Dir:    dir,
@@ -587,6 +579,42 @@ func TestSandboxGoToolchain(t *testing.T) {
 	}
 	if res.ExitCode != 0 || !strings.Contains(out.String(), "--- PASS: TestSum") {
 		t.Fatalf("running the test binary in the sandbox: %+v\n%s", res, out.String())
+	}
+}
+
+// BenchmarkSandboxGoTestC is a warm-cache `go test -c` of a tiny package in
+// the sandbox: the build step of every measurement.
+func BenchmarkSandboxGoTestC(b *testing.B) {
+	s := NewSandbox(SandboxOptions{CacheDir: testCacheDir(b)})
+	if !s.Enabled() {
+		b.Skipf("bubblewrap cannot sandbox here: %s", s.Why())
+	}
+	dir := b.TempDir()
+	writeSumPackage(b, dir)
+	build := func() {
+		var out bytes.Buffer
+		res, err := s.Run(context.Background(), RunSpec{
+			Dir: dir, Args: []string{"go", "test", "-c", "-o", "sum.test", "."}, Stdout: &out, Stderr: &out,
+		})
+		if err != nil || res.ExitCode != 0 {
+			b.Fatalf("%+v %v\n%s", res, err, out.String())
+		}
+	}
+	build() // warm the cache
+	for b.Loop() {
+		build()
+	}
+}
+
+func writeSumPackage(t testing.TB, dir string) {
+	for name, src := range map[string]string{
+		"go.mod":      "module example.com/sum\n\ngo 1.22\n",
+		"sum.go":      "package sum\n\nfunc Sum(xs []int) (s int) {\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s\n}\n",
+		"sum_test.go": "package sum\n\nimport \"testing\"\n\nfunc TestSum(t *testing.T) {\n\tif Sum([]int{1, 2, 3}) != 6 {\n\t\tt.Fatal(\"wrong\")\n\t}\n}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

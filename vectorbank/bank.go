@@ -124,11 +124,19 @@ func (b *Bank) checkEmbedderLocked(emb Embedder) error {
 		return nil
 	}
 	if emb.Name() != b.embName || (emb.Dim() != 0 && b.dim != 0 && emb.Dim() != b.dim) {
-		return fmt.Errorf("the lesson store %s was embedded with %q (%d dims) but this run uses %q (%d dims): "+
+		return fmt.Errorf("the lesson store %s was embedded with %s but this run uses %s: "+
 			"run with --embedder %s, or re-embed the store with `lessonl lessons reindex --embedder %s`",
-			b.dir, b.embName, b.dim, emb.Name(), emb.Dim(), b.embName, emb.Name())
+			b.dir, identity(b.embName, b.dim), identity(emb.Name(), emb.Dim()), b.embName, emb.Name())
 	}
 	return nil
+}
+
+// identity names an embedder in messages: "hash" (512 dims).
+func identity(name string, dim int) string {
+	if dim == 0 {
+		return strconv.Quote(name)
+	}
+	return fmt.Sprintf("%q (%d dims)", name, dim)
 }
 
 // sameEmbedderLocked catches a store re-embedded by another process since

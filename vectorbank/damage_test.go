@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -200,4 +202,41 @@ func TestUnreadableStoreDir(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--store") {
 		t.Fatalf("Open in a read-only dir: %v; want an error naming --store", err)
 	}
+}
+
+// FuzzApplyLog replays arbitrary bytes as a store log: damaged input must be
+// skipped, never panic, and leave a consistent bank.
+func FuzzApplyLog(f *testing.F) {
+	good, _ := marshalRecord(record{Op: opAdd, Embedder: "hash", Lessons: []stored{
+		{Lesson: Lesson{ID: "a", Text: "t", Outcome: OutcomeFaster, Factor: 1}, vec: []float32{1, 0, 0, 0}},
+		{Lesson: Lesson{ID: "b", Text: "u", Outcome: OutcomeSlower, Factor: 1}, vec: []float32{0, 1, 0, 0}}}})
+	fb, _ := marshalRecord(record{Op: opFeedback, Updates: []update{{ID: "a", Factor: 1.1, Selected: 2, Beaten: 1}}})
+	rm, _ := marshalRecord(record{Op: opRemove, IDs: []string{"b", "zz"}})
+	hdr, _ := marshalRecord(record{Op: opHeader, Format: formatV1, Embedder: "hash", Dim: 4})
+	f.Add(append(append(append(append([]byte{}, hdr...), good...), fb...), rm...))
+	f.Add(good[:len(good)-7])
+	f.Add([]byte("{\"op\":\"add\",\"lessons\":[{\"id\":\"x\"}]}\t\t\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b := &Bank{path: "fuzz", lessons: map[string]*entry{}, originals: map[string]string{},
+			log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		if _, err := loadRecords(bytes.NewReader(data), 0, int64(len(data)), b.applyRecord); err != nil {
+			t.Fatal(err)
+		}
+		live := 0
+		for i, e := range b.order {
+			if e == nil {
+				continue
+			}
+			live++
+			if e.pos != i || b.lessons[e.l.ID] != e {
+				t.Fatalf("entry %s misplaced", e.l.ID)
+			}
+			if e.vec.dim != b.dim || e.vec.dim == 0 {
+				t.Fatalf("lesson %s has %d dims in a %d-dim store", e.l.ID, e.vec.dim, b.dim)
+			}
+		}
+		if live != len(b.lessons) || live+b.holes != len(b.order) {
+			t.Fatalf("%d live entries, %d lessons, %d holes, %d slots", live, len(b.lessons), b.holes, len(b.order))
+		}
+	})
 }

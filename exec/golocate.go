@@ -74,7 +74,7 @@ func closeFiles(abs string) []string {
 			names = append(names, e.Name())
 		}
 	}
-	return closeMatches(filepath.Base(abs), names, 5)
+	return closeMatches(filepath.Base(abs), names, 5, false)
 }
 
 // goFuncName spells a declaration the way Target.Func does.
@@ -344,16 +344,17 @@ func (idx *goPkgIndex) context(g *goFile, fd *ast.FuncDecl) string {
 			continue
 		}
 		text := d.file.text(d.gd)
-		if _, isType := d.spec.(*ast.TypeSpec); !isType || d.gd.Lparen.IsValid() {
+		if _, isType := d.spec.(*ast.TypeSpec); !isType {
 			// Value groups can hold big tables; iota groups need the whole
 			// group to mean anything, and stay short in practice.
-			if lines := strings.Split(text, "\n"); len(lines) > 30 || d.gd.Tok != token.CONST && len(d.gd.Specs) > 1 {
-				text = d.gd.Tok.String() + " " + d.file.text(d.spec)
-				if lines := strings.Split(text, "\n"); len(lines) > 12 {
-					text = strings.Join(lines[:12], "\n") + "\n\t// ... (cut)"
-				}
-			} else {
+			whole := d.gd.Lparen.IsValid() && strings.Count(text, "\n") < 30 && (d.gd.Tok == token.CONST || len(d.gd.Specs) == 1)
+			if whole {
 				lastGroup = d.gd
+			} else {
+				text = d.gd.Tok.String() + " " + d.file.text(d.spec)
+			}
+			if lines := strings.Split(text, "\n"); len(lines) > 12 {
+				text = strings.Join(lines[:12], "\n") + "\n\t// ... (cut)"
 			}
 		}
 		b.WriteString(text)

@@ -75,7 +75,14 @@ type lessonlGen struct {
 	r       *rand.Rand
 	profile string
 	size    int
-	pkg     string // our package path: its structs get unexported fields filled too
+	seed    int64
+	k       int // values drawn so far: edge values cycle with it, so seeds cover them all
+}
+
+// edge picks the next of n edge values.
+func (g *lessonlGen) edge(n int) int {
+	g.k++
+	return int((g.seed*7 + int64(g.k)) % int64(n))
 }
 
 func lessonlNewGen(seed int64, profile string, size int) *lessonlGen {
@@ -84,7 +91,7 @@ func lessonlNewGen(seed int64, profile string, size int) *lessonlGen {
 	for _, c := range profile {
 		h = h*31 + int64(c)
 	}
-	return &lessonlGen{r: rand.New(rand.NewSource(seed*1000003 + h)), profile: profile, size: size, pkg: reflect.TypeOf(lessonlConfig{}).PkgPath()}
+	return &lessonlGen{r: rand.New(rand.NewSource(seed*1000003 + h)), profile: profile, size: size, seed: seed}
 }
 
 // lessonlUnsupported says why values of t cannot be generated, or "".
@@ -174,7 +181,8 @@ func (g *lessonlGen) int64(bits int) int64 {
 	case "small":
 		return int64(g.r.Intn(17) - 8)
 	case "edge":
-		return []int64{0, 1, -1, 2, max, min, max - 1, min + 1}[g.r.Intn(8)]
+		e := []int64{0, 1, -1, 2, max, min, max - 1, min + 1}
+		return e[g.edge(len(e))]
 	case "medium":
 		return g.clamp(int64(g.r.Intn(2001)-1000), min, max)
 	case "sized":
@@ -203,7 +211,8 @@ func (g *lessonlGen) uint64(bits int) uint64 {
 	case "small":
 		return uint64(g.r.Intn(9))
 	case "edge":
-		return []uint64{0, 1, 2, max, max - 1, max / 2, max/2 + 1}[g.r.Intn(7)]
+		e := []uint64{0, 1, 2, max, max - 1, max / 2, max/2 + 1}
+		return e[g.edge(len(e))]
 	case "medium":
 		return uint64(g.r.Intn(1001)) & max
 	case "sized":
@@ -223,7 +232,7 @@ func (g *lessonlGen) float64(bits int) float64 {
 		} else {
 			e = append(e, math.MaxFloat64, math.SmallestNonzeroFloat64)
 		}
-		return e[g.r.Intn(len(e))]
+		return e[g.edge(len(e))]
 	case "medium":
 		return g.r.NormFloat64() * 100
 	case "sized":
@@ -238,8 +247,8 @@ func (g *lessonlGen) float64(bits int) float64 {
 func (g *lessonlGen) string(d int) string {
 	switch g.profile {
 	case "edge":
-		e := []string{"", "", "a", " ", "\x00", "é", "日本語", "\xff\xfe", "a\nb", "Aa", "🙂", strings.Repeat("ab", 50)}
-		return e[g.r.Intn(len(e))]
+		e := []string{"", "a", " ", "\x00", "é", "日本語", "\xff\xfe", "a\nb", "Aa", "🙂", strings.Repeat("ab", 50)}
+		return e[g.edge(len(e))]
 	case "wide":
 		b := make([]byte, g.length(d))
 		g.r.Read(b)
@@ -537,14 +546,15 @@ func lessonlDiff(orig, variant any, names []string) {
 	if err := json.Unmarshal([]byte(os.Getenv("LESSONL_DIFF")), &cfg); err != nil || cfg.Seeds == 0 {
 		cfg = lessonlConfig{Seeds: 20, Size: 1000, Budget: 5, Slack: 1}
 	}
-	res := lessonlRunDiff(reflect.ValueOf(orig), reflect.ValueOf(variant), names, cfg)
+	res := lessonlRunDiff(reflect.ValueOf(orig), reflect.ValueOf(variant), names, cfg, lessonlEmit)
 	lessonlEmit("RESULT", res)
 	if res.Status == "variant_timeout" {
 		os.Exit(0) // the variant's goroutine still spins: end the process
 	}
 }
 
-func lessonlRunDiff(of, vf reflect.Value, names []string, cfg lessonlConfig) lessonlResult {
+// lessonlRunDiff is lessonlDiff's loop; emit prints the progress marks.
+func lessonlRunDiff(of, vf reflect.Value, names []string, cfg lessonlConfig, emit func(string, any)) lessonlResult {
 	ft := of.Type()
 	if s := lessonlUnsupportedFunc(of.Interface()); s != "" {
 		return lessonlResult{Status: "unsupported", Note: "cannot generate values of type " + s}
@@ -574,7 +584,7 @@ func lessonlRunDiff(of, vf reflect.Value, names []string, cfg lessonlConfig) les
 		a2 := lessonlArgs(ft, c, cfg.Size)
 		a3 := lessonlArgs(ft, c, cfg.Size)
 		input := lessonlShowList(names, a1, 300)
-		lessonlEmit("CASE", map[string]any{"case": i, "call": "original", "seed": c.seed, "profile": c.profile})
+		emit("CASE", map[string]any{"case": i, "call": "original", "seed": c.seed, "profile": c.profile})
 		o1 := lessonlCall(of, a1, origLimit)
 		if o1.timedOut {
 			res.Status = "stopped"
@@ -588,7 +598,7 @@ func lessonlRunDiff(of, vf reflect.Value, names []string, cfg lessonlConfig) les
 			res.Input = input
 			return res
 		}
-		lessonlEmit("CASE", map[string]any{"case": i, "call": "variant", "seed": c.seed, "profile": c.profile, "input": input})
+		emit("CASE", map[string]any{"case": i, "call": "variant", "seed": c.seed, "profile": c.profile, "input": input})
 		took := o1.took
 		if o3.took > took {
 			took = o3.took

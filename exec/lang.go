@@ -152,7 +152,7 @@ func matchFunc(t Target, fs []*Func) (*Func, error) {
 		}
 		return nil, &NotFoundError{Func: t.Func, File: t.File, Close: amb}
 	}
-	return nil, &NotFoundError{Func: t.Func, File: t.File, Close: closeMatches(t.Func, names, 8)}
+	return nil, &NotFoundError{Func: t.Func, File: t.File, Close: closeMatches(t.Func, names, 8, true)}
 }
 
 // funcName is a parsed `Name`, `T.Name` or `(*T).Name`.
@@ -195,10 +195,10 @@ func parseFuncName(s string) funcName {
 }
 
 // closeMatches returns up to max names that look like want: same name in
-// another case, an edit distance of a third of its length, or containing it.
-// With no close names it returns the first max names, so the user sees what
-// exists.
-func closeMatches(want string, names []string, max int) []string {
+// another case, an edit distance of a third of its length, or containing it;
+// for functions (funcs set) the method name alone counts too. With no close
+// names it returns the first max names, so the user sees what exists.
+func closeMatches(want string, names []string, max int, funcs bool) []string {
 	type scored struct {
 		name string
 		d    int
@@ -208,7 +208,7 @@ func closeMatches(want string, names []string, max int) []string {
 	for _, n := range names {
 		ln := strings.ToLower(n)
 		d := editDistance(lw, ln)
-		if base := strings.ToLower(parseFuncName(n).name); base != ln {
+		if base := strings.ToLower(parseFuncName(n).name); funcs && base != ln {
 			if bd := editDistance(strings.ToLower(parseFuncName(want).name), base); bd < d {
 				d = bd
 			}

@@ -239,7 +239,12 @@ func TestMeasureVerdicts(t *testing.T) {
 					t.Errorf("detail %q: want the receiver's field named", r.Detail)
 				}
 			}},
-		{name: "method-same", file: "stack/stack.go", fn: "(*Stack).Total", variant: "stack/same.go.txt", want: []Verdict{Same, Faster, Slower}},
+		{name: "method-same", file: "stack/stack.go", fn: "(*Stack).Total", variant: "stack/same.go.txt", want: []Verdict{Same, Faster, Slower},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Checks.Benchmark, "BenchmarkTotal (the package's)") || len(r.Checks.Tests) != 1 {
+					t.Errorf("benchmark %q tests %v: want the package's BenchmarkTotal and TestTotal", r.Checks.Benchmark, r.Checks.Tests)
+				}
+			}},
 		{name: "package-test", file: "apply/apply.go", fn: "Apply", variant: "apply/skiplast.go.txt", want: []Verdict{Incorrect},
 			check: func(t *testing.T, r *Report) {
 				if r.Failure == nil || r.Failure.Test != "TestApply" || !strings.Contains(r.Detail, "Apply = [2 4 0]") {

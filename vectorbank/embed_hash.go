@@ -2,7 +2,6 @@ package vectorbank
 
 import (
 	"context"
-	"hash/fnv"
 	"math"
 	"strings"
 	"unicode"
@@ -42,37 +41,67 @@ func (hashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, err
 // of adjacent tokens, and the character 3-grams of words longer than four
 // letters (so "allocation" and "preallocate" share something). Each feature's
 // count c contributes (1+ln c) at a hashed index with a hashed sign, which
-// keeps collisions unbiased.
+// keeps collisions unbiased. Features are summed in first-seen order, in
+// float64: the same text gives the same bits every time.
 func hashEmbed(text string) []float32 {
 	toks := tokenize(text)
-	counts := make(map[string]int, 3*len(toks))
+	type feature struct {
+		h     uint64
+		count int
+		gram  bool
+	}
+	var feats []feature
+	index := make(map[uint64]int, 3*len(toks))
+	add := func(h uint64, gram bool) {
+		if i, ok := index[h]; ok {
+			feats[i].count++
+			return
+		}
+		index[h] = len(feats)
+		feats = append(feats, feature{h: h, count: 1, gram: gram})
+	}
 	for i, t := range toks {
-		counts["u:"+t]++
+		add(fnvString(fnvString(fnvOffset, "u:"), t), false)
 		if i > 0 {
-			counts["b:"+toks[i-1]+" "+t]++
+			add(fnvString(fnvString(fnvString(fnvString(fnvOffset, "b:"), toks[i-1]), " "), t), false)
 		}
 		if len(t) > 4 && isWord(t) {
 			for j := 0; j+3 <= len(t); j++ {
-				counts["c:"+t[j:j+3]]++
+				add(fnvString(fnvString(fnvOffset, "c:"), t[j:j+3]), true)
 			}
 		}
 	}
-	v := make([]float32, HashDim)
-	for f, c := range counts {
-		h := fnv.New64a()
-		h.Write([]byte(f))
-		x := h.Sum64()
-		w := 1 + math.Log(float64(c))
-		if strings.HasPrefix(f, "c:") {
+	var acc [HashDim]float64
+	for _, f := range feats {
+		w := 1 + math.Log(float64(f.count))
+		if f.gram {
 			w *= 0.5 // 3-grams are many and noisy: let whole tokens dominate
 		}
-		if x>>63 == 1 {
+		if f.h>>63 == 1 {
 			w = -w
 		}
-		v[x%HashDim] += float32(w)
+		acc[f.h%HashDim] += w
+	}
+	v := make([]float32, HashDim)
+	for i, x := range acc {
+		v[i] = float32(x)
 	}
 	normalize(v)
 	return v
+}
+
+// FNV-1a, 64 bits, over strings without allocating (hash/fnv needs []byte).
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
 }
 
 func isWord(t string) bool {

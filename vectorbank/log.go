@@ -166,7 +166,10 @@ func parseRecord(line []byte, buf *[]byte, alloc func(int) []float32) (record, e
 // and the next writer terminates a torn line before appending. It returns the
 // offset just past the last whole line.
 func scanRecords(r io.Reader, base int64, fn func(off int64, line []byte)) (int64, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 1<<16)
+	}
 	off := base
 	for {
 		line, err := br.ReadSlice('\n')
@@ -237,10 +240,13 @@ const parallelLoadMin = 1 << 20
 func loadRecords(r io.Reader, base, size int64, apply func(off int64, rec record, err error)) (int64, error) {
 	workers := runtime.GOMAXPROCS(0)
 	if size < parallelLoadMin || workers < 2 {
+		// A few new records (the common refresh): no slab, and a read buffer
+		// the size of the news, not 64 KB per Select.
 		var scratch []byte
-		var sl slab
-		return scanRecords(r, base, func(off int64, line []byte) {
-			rec, err := parseRecord(line, &scratch, sl.alloc)
+		alloc := func(n int) []float32 { return make([]float32, n) }
+		br := bufio.NewReaderSize(r, int(min(max(size, 4096), 1<<16)))
+		return scanRecords(br, base, func(off int64, line []byte) {
+			rec, err := parseRecord(line, &scratch, alloc)
 			apply(off, rec, err)
 		})
 	}

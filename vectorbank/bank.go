@@ -71,10 +71,11 @@ func OpenWith(dir string, emb Embedder, o Options) (*Bank, error) {
 	if dir == "" {
 		dir = DefaultDir()
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Private: lessons carry the code of every project they came from.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("couldn't create the lesson store %s: %w (choose another with --store or LESSONL_HOME)", dir, err)
 	}
-	lockf, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
+	lockf, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't open the lesson store %s: %w (is it writable? choose another with --store or LESSONL_HOME)", dir, err)
 	}
@@ -497,7 +498,7 @@ func (b *Bank) appendLocked(r record) error {
 // was killed mid-record, so that the torn line stays alone (and skipped)
 // instead of swallowing the record written after it. The store lock is held.
 func appendLine(log *slog.Logger, path string, line []byte) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("couldn't open the lesson store %s for writing: %w (check its permissions and free space)", path, err)
 	}

@@ -498,7 +498,10 @@ func lessonsExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer os.Remove(tmp.Name())
 	lc := &lineCounter{w: tmp}
-	err = b.Export(lc)
+	err = tmp.Chmod(0o644) // an export is for sharing (CreateTemp makes 0600)
+	if err == nil {
+		err = b.Export(lc)
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

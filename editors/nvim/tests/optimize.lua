@@ -110,6 +110,36 @@ H.main(function()
     H.eq(vim.fn.getcompletion('Lessonl apply ', 'cmdline'), { 'Max' }, 'function completion')
   end)
 
+  step('code lenses show the speedup, and the Diff lens opens the side-by-side diff', function()
+    wait(15000, function() return #vim.lsp.codelens.get(src) >= 3 end, 'the lenses')
+    local lenses = vim.lsp.codelens.get(src)
+    local titles = {}
+    for _, l in ipairs(lenses) do
+      titles[#titles + 1] = l.command and l.command.title
+    end
+    table.sort(titles)
+    local want = { 'Apply', 'Diff', string.format('⚡ %.2f× faster', result.speedup) }
+    table.sort(want)
+    H.eq(titles, want, 'lens titles')
+    api.nvim_win_set_cursor(0, { lenses[1].range.start.line + 1, 0 })
+    local select = vim.ui.select
+    vim.ui.select = function(items, _, on_choice)
+      for _, it in ipairs(items) do
+        if it.lens.command.title == 'Diff' then
+          return on_choice(it)
+        end
+      end
+      on_choice(nil)
+    end
+    local ok, err = pcall(vim.lsp.codelens.run)
+    vim.ui.select = select
+    assert(ok, err)
+    H.eq(#api.nvim_list_tabpages(), 2, 'the Diff lens opened a tab')
+    H.contains(api.nvim_buf_get_name(0), 'lessonl://Max/', 'a diff buffer')
+    vim.cmd('tabclose')
+    H.eq(api.nvim_get_current_buf(), src, 'back in the source')
+  end)
+
   step(':Lessonl diff opens original and variant side by side', function()
     vim.cmd('Lessonl diff')
     local wins = api.nvim_tabpage_list_wins(0)

@@ -309,13 +309,18 @@ H.main(function()
     H.contains(notes[1] and notes[1].msg, 'nothing is running', 'cancel')
   end)
 
-  H.test(':Lessonl diff and apply without a result explain what to do', function()
+  H.test(':Lessonl diff, apply and lessons explain what is missing', function()
     vim.cmd('enew')
     vim.bo.filetype = 'text'
-    local notes = H.capture_notify(function() vim.cmd('Lessonl diff') end)
-    H.contains(notes[1] and notes[1].msg, 'no function here', 'diff')
-    notes = H.capture_notify(function() vim.cmd('Lessonl apply Max') end)
-    H.contains(notes[1] and notes[1].msg, { 'no result for Max', 'run :Lessonl optimize' }, 'apply')
+    for _, sub in ipairs({ 'diff', 'apply', 'lessons', 'report' }) do
+      local notes = H.capture_notify(function() vim.cmd('Lessonl ' .. sub) end)
+      H.contains(notes[1] and notes[1].msg, 'no function here: put the cursor in a function or name it', sub)
+    end
+    -- Named, it goes to the server (which may know a result from an earlier
+    -- session); with no server, the message says how to get one.
+    local notes = H.capture_notify(function() vim.cmd('Lessonl apply Max') end)
+    H.contains(notes[1] and notes[1].msg, 'go install github.com/lessonl/lessonl/cmd/lessonl@latest',
+      'apply Max')
   end)
 
   H.test('progress on plain Neovim: begin and cancel are messages, reports are only echoed', function()
@@ -345,6 +350,25 @@ H.main(function()
       'LessonL: Optimizing Max: canceled: lessons learned so far are kept' }, ':messages')
     H.not_contains(msgs, 'round 1/2', 'reports stay out of the message history')
     H.not_contains(msgs, 'no faster variant', "completed runs are left to the server's own message")
+  end)
+
+  H.test('the help file builds its tags (no duplicates) and documents every subcommand and option', function()
+    local dir = vim.fn.tempname()
+    vim.fn.mkdir(dir, 'p')
+    local doc = vim.api.nvim_get_runtime_file('doc/lessonl.txt', false)[1]
+    vim.fn.writefile(vim.fn.readfile(doc), dir .. '/lessonl.txt')
+    vim.cmd('helptags ' .. vim.fn.fnameescape(dir)) -- raises E154 on a duplicate tag
+    local tags = {}
+    for _, l in ipairs(vim.fn.readfile(dir .. '/tags')) do
+      tags[l:match('^(%S+)')] = true
+    end
+    for _, sub in ipairs(command.subcommands) do
+      H.truthy(tags[':Lessonl-' .. sub.name], 'tag :Lessonl-' .. sub.name)
+    end
+    for _, k in ipairs(vim.list_extend(vim.deepcopy(config.server_keys), config.plugin_keys)) do
+      H.truthy(tags['lessonl-' .. k], 'tag lessonl-' .. k)
+    end
+    H.truthy(tags['lessonl.setup()'] and tags[':Lessonl'], 'main tags')
   end)
 
   H.test(':Lessonl log shows server messages', function()

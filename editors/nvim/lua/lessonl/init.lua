@@ -153,6 +153,10 @@ local function on_progress(result, ctx)
   end
   show_progress(ev, run)
   fire('LessonlProgress')
+  if ev == 'end' then
+    -- The response follows the end; a cancelled one never reaches a handler.
+    vim.defer_fn(function() M.running() end, 200)
+  end
 end
 
 local function store_result(r)
@@ -318,6 +322,7 @@ function M.client_config(root_dir)
     init_options = settings,
     settings = { lessonl = settings },
     handlers = M.handlers(),
+    commands = M._client_commands(),
     on_exit = on_exit,
   }
 end
@@ -461,8 +466,27 @@ local function pending_key(client_id, request_id)
   return tostring(client_id) .. ':' .. tostring(request_id)
 end
 
+-- Sends lessonl.optimize with arg ({ uri, position } or { uri, range }),
+-- tracking the request so status(), running() and cancel() see it.
+local function send_optimize(client, bufnr, arg)
+  local params = { command = 'lessonl.optimize', arguments = { arg } }
+  local req = { client_id = client.id, bufnr = bufnr, uri = arg.uri }
+  local ok, id = compat.request(client, 'workspace/executeCommand', params, function(err, result, ctx)
+    state.pending[pending_key(client.id, req.id)] = nil
+    M._on_command_result(err, result, ctx, req)
+    M.refresh_lenses(bufnr)
+  end, bufnr)
+  if not ok then
+    notify('LessonL: the server is not running; :Lessonl log lsp shows why', levels.ERROR)
+    return
+  end
+  req.id = id
+  state.pending[pending_key(client.id, id)] = req
+  fire('LessonlUpdate')
+end
+
 --- Optimizes the function under the cursor (opts.range = { line1, line2 }:
---- the function(s) in those lines).
+--- the function those lines start in).
 function M.optimize(opts)
   opts = opts or {}
   local bufnr = api.nvim_get_current_buf()
@@ -488,25 +512,32 @@ function M.optimize(opts)
       local row, col = cursor[1] - 1, cursor[2]
       arg.position = { line = row, character = util.character_offset(bufnr, row, col, enc) }
     end
-    local params = { command = 'lessonl.optimize', arguments = { arg } }
-    local req = { client_id = client.id, bufnr = bufnr, uri = uri }
-    local ok, id = compat.request(client, 'workspace/executeCommand', params, function(err, result, ctx)
-      state.pending[pending_key(client.id, req.id)] = nil
-      M._on_command_result(err, result, ctx, req)
-    end, bufnr)
-    if not ok then
-      notify('LessonL: the server is not running; :Lessonl log lsp shows why', levels.ERROR)
-      return
-    end
-    req.id = id
-    state.pending[pending_key(client.id, id)] = req
-    fire('LessonlUpdate')
+    send_optimize(client, bufnr, arg)
   end)
+end
+
+-- Forgets requests that are no longer pending although their handler never
+-- ran: Neovim drops the response of a request the server cancelled
+-- (RequestCancelled), but it does clear the request from client.requests.
+local function prune_pending()
+  local pruned = false
+  for k, req in pairs(state.pending) do
+    local c = vim.lsp.get_client_by_id(req.client_id)
+    if not c or (req.id and type(c.requests) == 'table' and c.requests[req.id] == nil) then
+      state.pending[k] = nil
+      pruned = true
+      record('log', { type = 3, message = 'optimisation request ' .. tostring(req.id) .. ' ended without a result' })
+    end
+  end
+  if pruned then
+    fire('LessonlUpdate')
+  end
 end
 
 --- Number of optimisations running (ours waiting for a result, and server
 --- progress not yet ended).
 function M.running()
+  prune_pending()
   local n = 0
   for _ in pairs(state.pending) do
     n = n + 1
@@ -527,6 +558,7 @@ end
 
 --- A short line for statuslines: progress while running, else the last result.
 function M.status()
+  prune_pending()
   local runs = state.tracker:active()
   if #runs > 0 then
     return 'LessonL: ' .. progress.format(runs[#runs])
@@ -582,8 +614,9 @@ local function func_names(uri)
 end
 
 -- The function a subcommand is about: the diff buffer's, the named one, the
--- one around the cursor, or the file's latest result. Returns uri, func,
--- result (result nil when none is known), or nil and a message.
+-- one around the cursor, or the file's latest result. Returns uri, func and
+-- the plugin's result for it (nil when this session has none: the server
+-- may still have one from an earlier session), or nil and a message.
 local function target(func)
   local bufnr = api.nvim_get_current_buf()
   local ok, from_diff = pcall(api.nvim_buf_get_var, bufnr, 'lessonl_target')
@@ -614,17 +647,8 @@ local function target(func)
   return nil, 'LessonL: no function here: put the cursor in a function or name it (:Lessonl {subcommand} FUNC)'
 end
 
-local function need_result(func)
-  local uri, f, r = target(func)
-  if not uri then
-    return nil, f
-  end
-  if not r then
-    local known = func_names(uri)
-    return nil, string.format('LessonL: no result for %s in this file%s; run :Lessonl optimize in it first', f,
-      #known > 0 and (' (results: ' .. table.concat(known, ', ') .. ')') or '')
-  end
-  return r
+local function result_of(uri, func)
+  return (state.results[uri] or {})[func]
 end
 
 -- A lessonl client that can serve uri: the one attached to its buffer, else
@@ -638,6 +662,8 @@ local function client_for_uri(uri)
   return c, bufnr
 end
 
+-- Runs a server command; cb gets the (cleaned) result. Errors are shown
+-- unless the server already showed them.
 local function command(uri, name, args, cb)
   local c, bufnr = client_for_uri(uri)
   if not c then
@@ -675,38 +701,82 @@ local function close_diff_tab(uri, func)
   end
 end
 
---- Writes the best verified variant into the buffer (the server sends the
---- edit; the buffer is modified, not saved).
-function M.apply(func)
-  local r, err = need_result(func)
-  if not r then
-    notify(err, levels.ERROR)
-    return
-  end
-  if r.verdict ~= 'faster' then
-    notify('LessonL: nothing to apply: ' .. M.describe(r), levels.WARN)
-    return
-  end
-  -- The server announces the outcome (applied, or refused and why).
-  command(r.uri, 'lessonl.apply', { { uri = r.uri, func = r.func } }, function(result)
+-- lessonl.apply for uri/func. The server sends the edit and announces the
+-- outcome (applied, or refused and why).
+local function apply_ref(uri, func)
+  command(uri, 'lessonl.apply', { { uri = uri, func = func } }, function(result)
     if type(result) == 'table' and result.applied == false then
       if not already_shown(tostring(result.failureReason)) then
         notify('LessonL: not applied: ' .. tostring(result.failureReason or 'refused'), levels.WARN)
       end
       return
     end
-    r.applied = true
-    close_diff_tab(r.uri, r.func)
+    local r = result_of(uri, func)
+    if r then
+      r.applied = true
+    end
+    close_diff_tab(uri, func)
+    M.refresh_lenses(vim.uri_to_bufnr(uri))
     fire('LessonlUpdate')
   end)
 end
 
---- Opens the original and the best variant side by side (a new tab).
-function M.diff(func)
-  local r, err = need_result(func)
-  if not r then
-    notify(err, levels.ERROR)
+--- Writes the best verified variant into the buffer (the server sends the
+--- edit; the buffer is modified, not saved).
+function M.apply(func)
+  local uri, f, r = target(func)
+  if not uri then
+    notify(f, levels.ERROR)
     return
+  end
+  if r and r.verdict ~= 'faster' then
+    notify('LessonL: nothing to apply: ' .. M.describe(r), levels.WARN)
+    return
+  end
+  apply_ref(uri, f)
+end
+
+local function show_document_support()
+  local caps = vim.lsp.protocol.make_client_capabilities()
+  return caps.window and caps.window.showDocument and caps.window.showDocument.support == true
+end
+
+local function open_file(path)
+  vim.cmd('tabedit ' .. vim.fn.fnameescape(path))
+end
+
+-- lessonl.showReport for uri/func (section "diff": at the report's diff).
+-- Neovim 0.8+ is shown the report by the server itself (showDocument).
+local function report_ref(uri, func, section)
+  local r = result_of(uri, func)
+  if not section and r and type(r.report_uri) == 'string' and r.report_uri:match('^file:') then
+    local path = vim.uri_to_fname(r.report_uri)
+    if vim.fn.filereadable(path) == 1 then
+      return open_file(path)
+    end
+  end
+  command(uri, 'lessonl.showReport', { { uri = uri, func = func, section = section } }, function(result)
+    if type(result) == 'table' and type(result.uri) == 'string' and result.uri:match('^file:') then
+      if not show_document_support() then
+        open_file(vim.uri_to_fname(result.uri))
+      end
+      return
+    end
+    ui.split('lessonl://report/' .. func, M._render(result, 'Report for ' .. func), 'markdown')
+  end)
+end
+
+--- Opens the original and the best variant side by side (a new tab). For a
+--- result of an earlier session (known to the server only) it opens the
+--- run report's diff instead.
+function M.diff(func)
+  local uri, f, r = target(func)
+  if not uri then
+    notify(f, levels.ERROR)
+    return
+  end
+  if not r then
+    return report_ref(uri, f, 'diff')
   end
   if type(r.original) ~= 'string' or type(r.variant) ~= 'string' then
     notify('LessonL: the server sent no variant for ' .. r.func .. ' (' .. M.describe(r) .. ')', levels.WARN)
@@ -725,10 +795,21 @@ function M.diff(func)
   })
 end
 
+--- Opens the run report of the function.
+function M.report(func)
+  local uri, f = target(func)
+  if not uri then
+    notify(f, levels.ERROR)
+    return
+  end
+  report_ref(uri, f)
+end
+
 --- Cancels every running optimisation: window/workDoneProgress/cancel for
 --- each progress token, $/cancelRequest for our requests that have none yet.
 --- Returns the number of runs asked to stop.
 function M.cancel()
+  prune_pending()
   local n = 0
   local clients_with_tokens = {}
   for _, run in ipairs(state.tracker:active()) do
@@ -803,6 +884,17 @@ function M._render(result, title)
   return ui.split_lines(vim.inspect(result))
 end
 
+-- lessonl.showLessons for uri/func. Neovim 0.8+ is shown them by the server
+-- (showDocument; the answer is then null); 0.7 gets the Markdown in a float.
+local function lessons_ref(uri, func)
+  command(uri, 'lessonl.showLessons', { { uri = uri, func = func } }, function(result)
+    if result == nil then
+      return
+    end
+    ui.float('lessonl://lessons/' .. func, M._render(result, 'Lessons for ' .. func), 'markdown')
+  end)
+end
+
 --- Shows the lessons for the function (a float; q closes it).
 function M.lessons(func)
   local uri, f = target(func)
@@ -810,49 +902,13 @@ function M.lessons(func)
     notify(f, levels.ERROR)
     return
   end
-  command(uri, 'lessonl.showLessons', { { uri = uri, func = f } }, function(result)
-    if result == nil then
-      return -- the server opened them with window/showDocument (0.8+)
-    end
-    ui.float('lessonl://lessons/' .. f, M._render(result, 'Lessons for ' .. f), 'markdown')
-  end)
-end
-
-local function show_document_support()
-  local caps = vim.lsp.protocol.make_client_capabilities()
-  return caps.window and caps.window.showDocument and caps.window.showDocument.support == true
-end
-
---- Opens the run report of the function.
-function M.report(func)
-  local uri, f, r = target(func)
-  if not uri then
-    notify(f, levels.ERROR)
-    return
-  end
-  if r and type(r.report_uri) == 'string' and r.report_uri:match('^file:') then
-    local path = vim.uri_to_fname(r.report_uri)
-    if vim.fn.filereadable(path) == 1 then
-      vim.cmd('tabedit ' .. vim.fn.fnameescape(path))
-      return
-    end
-  end
-  command(uri, 'lessonl.showReport', { { uri = uri, func = f } }, function(result)
-    if type(result) == 'table' and type(result.uri) == 'string' and result.uri:match('^file:') then
-      -- Clients with window/showDocument (0.8+) were shown it by the server.
-      if not show_document_support() then
-        vim.cmd('tabedit ' .. vim.fn.fnameescape(vim.uri_to_fname(result.uri)))
-      end
-      return
-    end
-    ui.split('lessonl://report/' .. f, M._render(result, 'Report for ' .. f), 'markdown')
-  end)
+  lessons_ref(uri, f)
 end
 
 --- `:Lessonl log`: the server's messages; `:Lessonl log lsp`: Neovim's LSP log.
 function M.log(which)
   if which == 'lsp' then
-    vim.cmd('tabedit ' .. vim.fn.fnameescape(vim.lsp.get_log_path()))
+    open_file(vim.lsp.get_log_path())
     return
   end
   local lines = { '-- LessonL server messages (window/logMessage, window/showMessage). Neovim\'s LSP log: '
@@ -868,5 +924,83 @@ end
 function M._complete_funcs()
   return func_names(vim.uri_from_bufnr(api.nvim_get_current_buf()))
 end
+
+-- The server's commands as code actions and lenses carry them, run by the
+-- plugin (client-side commands come first in Neovim's code action and lens
+-- code): progress tracking, results, the side-by-side diff, and reports and
+-- lessons on 0.7, which has no window/showDocument.
+function M._client_commands()
+  local function arg_of(cmd)
+    local a = type(cmd) == 'table' and type(cmd.arguments) == 'table' and cmd.arguments[1]
+    return type(a) == 'table' and clean(a) or {}
+  end
+  return {
+    ['lessonl.optimize'] = function(cmd, ctx)
+      local client = vim.lsp.get_client_by_id(ctx.client_id)
+      if client then
+        send_optimize(client, ctx.bufnr, arg_of(cmd))
+      end
+    end,
+    ['lessonl.apply'] = function(cmd)
+      local a = arg_of(cmd)
+      apply_ref(a.uri, a.func)
+    end,
+    ['lessonl.showReport'] = function(cmd)
+      local a = arg_of(cmd)
+      local r = result_of(a.uri, a.func)
+      if a.section == 'diff' and r and r.original and r.variant then
+        local cur = api.nvim_get_current_buf()
+        local ok = pcall(function()
+          vim.cmd('buffer ' .. vim.uri_to_bufnr(a.uri))
+          M.diff(a.func)
+        end)
+        if not ok then
+          api.nvim_set_current_buf(cur)
+        end
+        return
+      end
+      report_ref(a.uri, a.func, a.section)
+    end,
+    ['lessonl.showLessons'] = function(cmd)
+      local a = arg_of(cmd)
+      lessons_ref(a.uri, a.func)
+    end,
+  }
+end
+
+-- Code lenses of the lessonl client only (vim.lsp.codelens.refresh would ask
+-- every client of the buffer). Shown and runnable with vim.lsp.codelens.run().
+local lens_inflight = {}
+function M.refresh_lenses(bufnr)
+  if not bufnr or not api.nvim_buf_is_loaded(bufnr) or lens_inflight[bufnr] then
+    return
+  end
+  local c = compat.get_clients({ bufnr = bufnr, name = M.name })[1]
+  if not (c and compat.is_ready(c) and c.server_capabilities and c.server_capabilities.codeLensProvider) then
+    return
+  end
+  lens_inflight[bufnr] = true
+  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
+  local ok = compat.request(c, 'textDocument/codeLens', params, function(err, result, ctx)
+    lens_inflight[bufnr] = nil
+    if err or not api.nvim_buf_is_loaded(bufnr) then
+      return
+    end
+    ctx.bufnr = bufnr
+    vim.lsp.codelens.on_codelens(err, result or {}, ctx)
+  end, bufnr)
+  if not ok then
+    lens_inflight[bufnr] = nil
+  end
+end
+
+local lens_group = api.nvim_create_augroup('lessonl_lenses', { clear = true })
+api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'TextChanged', 'BufWritePost' }, {
+  group = lens_group,
+  desc = 'LessonL: refresh the lessonl code lenses',
+  callback = function(a)
+    M.refresh_lenses(a.buf)
+  end,
+})
 
 return M

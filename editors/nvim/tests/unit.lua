@@ -2,6 +2,7 @@
 -- line, progress tracking, health helpers, rendering, the plugin file.
 -- Run: nvim --headless --clean -u NONE --cmd 'set rtp+=editors/nvim' -c 'luafile editors/nvim/tests/unit.lua'
 local here = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h')
+local uv = vim.uv or vim.loop
 local H = dofile(here .. '/harness.lua')
 
 H.main(function()
@@ -105,7 +106,8 @@ H.main(function()
     end
     local bad = {
       { {}, { 'missing subcommand', 'optimize', 'usage' } },
-      { { 'frobnicate' }, { 'unknown subcommand "frobnicate"', 'optimize, apply, diff, cancel, lessons, report, log' } },
+      { { 'frobnicate' },
+        { 'unknown subcommand "frobnicate"', 'optimize, apply, diff, cancel, lessons, report, log' } },
       { { 'l' }, { 'unknown subcommand "l"' } }, -- lessons or log: ambiguous
       { { 'cancel', 'now' }, { 'cancel takes no argument', 'remove "now"' } },
       { { 'apply', 'A', 'B' }, { 'apply takes at most one argument', 'remove "B"' } },
@@ -189,7 +191,7 @@ H.main(function()
     ok, why = health.writable(tmp .. '/a/b')
     H.eq({ ok, why }, { true, 'will be created under ' .. tmp }, 'missing dir under a writable one')
     H.eq(#vim.fn.readdir(tmp), 0, 'probe removed')
-    if vim.loop.getuid() ~= 0 then -- root writes anywhere
+    if uv.getuid() ~= 0 then -- root writes anywhere
       vim.fn.setfperm(tmp, 'r-xr-xr-x')
       ok = health.writable(tmp)
       H.eq(ok, false, 'read-only dir')
@@ -198,11 +200,11 @@ H.main(function()
 
   H.test('health: http_get over a raw socket', function()
     -- A one-shot HTTP server on the same event loop.
-    local server = vim.loop.new_tcp()
+    local server = uv.new_tcp()
     server:bind('127.0.0.1', 0)
     local port = server:getsockname().port
     server:listen(8, function()
-      local c = vim.loop.new_tcp()
+      local c = uv.new_tcp()
       server:accept(c)
       local req = ''
       c:read_start(function(_, data)

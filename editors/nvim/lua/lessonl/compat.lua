@@ -8,6 +8,12 @@ local function has(v)
 end
 M.has = has
 
+-- vim.uv is 0.10's name for vim.loop.
+M.uv = vim.uv or vim.loop
+
+-- vim.islist is 0.10's name for vim.tbl_islist (deprecated there).
+M.islist = vim.islist or vim.tbl_islist
+
 -- vim.validate with the 0.11 signature where it exists (the table form is
 -- deprecated there) and the table form before. Returns ok, message.
 function M.validate(name, value, expected, optional)

@@ -81,7 +81,8 @@ end
 local rules = {
   server_path = { 'string', function(v) return v ~= '' end, 'the lessonl binary (a name on PATH or a path)',
     "server_path = '~/go/bin/lessonl'" },
-  cmd = { 'table', function(v) return is_list_of_strings(v) and #v > 0 end, 'a non-empty list of strings: the server command and its arguments',
+  cmd = { 'table', function(v) return is_list_of_strings(v) and #v > 0 end,
+    'a non-empty list of strings: the server command and its arguments',
     "cmd = { 'lessonl', 'serve' }" },
   filetypes = { 'table', function(v) return is_list_of_strings(v) end, 'a list of filetype names',
     "filetypes = { 'go' }" },

@@ -89,7 +89,7 @@ function M.writable(dir)
     end
     d = parent
   end
-  local probe = d .. '/.lessonl-health-' .. tostring(vim.loop.getpid())
+  local probe = d .. '/.lessonl-health-' .. tostring(compat.uv.getpid())
   local ok = pcall(vim.fn.writefile, { 'probe' }, probe)
   if not ok or vim.fn.filereadable(probe) == 0 then
     return false, d .. ' is not writable'
@@ -107,11 +107,11 @@ local function luv_get(url, timeout_ms)
   if path == '' then
     path = '/'
   end
-  local addrs = vim.loop.getaddrinfo(host, nil, { socktype = 'stream' })
+  local addrs = compat.uv.getaddrinfo(host, nil, { socktype = 'stream' })
   if not addrs or not addrs[1] then
     return nil, 'cannot resolve ' .. host
   end
-  local tcp = vim.loop.new_tcp()
+  local tcp = compat.uv.new_tcp()
   local chunks, done, err = {}, false, nil
   tcp:connect(addrs[1].addr, tonumber(port), function(cerr)
     if cerr then
@@ -225,8 +225,8 @@ local function check_ollama(h, cfg)
     local v = body and decode(body)
     if not v then
       h.warn(string.format('Ollama is not reachable at %s: %s', host, err or 'not an Ollama answer'), {
-        'Start it with `ollama serve`, or point the plugin at a running one: setup({ ollamaHost = "http://HOST:11434" })'
-          .. ' (or OLLAMA_HOST)',
+        'Start it with `ollama serve`, or point the plugin at a running one:'
+          .. ' setup({ ollamaHost = "http://HOST:11434" }) (or OLLAMA_HOST)',
       })
     else
       h.ok(string.format('Ollama %s at %s', tostring(v.version), host))

@@ -164,7 +164,7 @@ local function store_result(r)
     return
   end
   state.results[r.uri] = state.results[r.uri] or {}
-  r.received = vim.loop.now()
+  r.received = compat.uv.now()
   state.results[r.uri][r.func] = r
   state.last = r
 end
@@ -201,7 +201,7 @@ local REQUEST_CANCELLED = -32800
 
 -- Whether the server already showed msg (as "LessonL: msg") in the last 10 s.
 local function already_shown(msg)
-  local now = vim.loop.now()
+  local now = compat.uv.now()
   for text, at in pairs(state.shown) do
     if now - at > 10000 then
       state.shown[text] = nil
@@ -273,7 +273,7 @@ function M.handlers()
     ['window/showMessage'] = function(_, result, _, _)
       record('show', result)
       if type(result) == 'table' and type(result.message) == 'string' then
-        state.shown[result.message] = vim.loop.now()
+        state.shown[result.message] = compat.uv.now()
         local level = ({ levels.ERROR, levels.WARN, levels.INFO, levels.DEBUG })[result.type] or levels.INFO
         notify(result.message, level)
       end
@@ -404,7 +404,12 @@ function M.setup(opts)
   -- Running servers get the new settings live.
   local settings = config.settings(state.cfg)
   for _, c in ipairs(compat.get_clients({ name = M.name })) do
+    -- workspace/configuration answers from client.settings on 0.10+ and
+    -- from client.config.settings before.
     c.config.settings = { lessonl = settings }
+    if c.settings ~= nil then
+      c.settings = { lessonl = settings }
+    end
     compat.notify(c, 'workspace/didChangeConfiguration', { settings = { lessonl = settings } })
   end
   -- Buffers opened before setup (lazy loading) are attached now.
@@ -441,7 +446,7 @@ local function when_ready(client, fn)
   if compat.is_ready(client) then
     return fn()
   end
-  local timer = vim.loop.new_timer()
+  local timer = compat.uv.new_timer()
   local waited, done = 0, false
   timer:start(50, 50, vim.schedule_wrap(function()
     if done then
@@ -853,7 +858,7 @@ function M._render(result, title)
         return ui.split_lines(result[k])
       end
     end
-    local list = result.lessons or (vim.tbl_islist(result) and result) or nil
+    local list = result.lessons or (compat.islist(result) and result) or nil
     if list then
       local lines = { '# ' .. title, '' }
       if #list == 0 then

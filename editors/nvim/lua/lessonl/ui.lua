@@ -38,13 +38,13 @@ function M.scratch(name, lines, syntax)
     api.nvim_buf_delete(old, { force = true })
   end
   local buf = api.nvim_create_buf(false, true)
-  api.nvim_buf_set_option(buf, 'bufhidden', 'wipe')
-  api.nvim_buf_set_option(buf, 'swapfile', false)
+  vim.bo[buf].bufhidden = 'wipe'
+  vim.bo[buf].swapfile = false
   api.nvim_buf_set_lines(buf, 0, -1, false, lines)
-  api.nvim_buf_set_option(buf, 'modifiable', false)
+  vim.bo[buf].modifiable = false
   api.nvim_buf_set_name(buf, name)
   if syntax and syntax ~= '' then
-    api.nvim_buf_set_option(buf, 'syntax', syntax)
+    vim.bo[buf].syntax = syntax
   end
   return buf
 end
@@ -71,12 +71,12 @@ end
 -- A centred float showing lines (Markdown); q or <Esc> closes it.
 function M.float(name, lines, ft)
   local buf = api.nvim_create_buf(false, true)
-  api.nvim_buf_set_option(buf, 'bufhidden', 'wipe')
+  vim.bo[buf].bufhidden = 'wipe'
   api.nvim_buf_set_lines(buf, 0, -1, false, lines)
-  api.nvim_buf_set_option(buf, 'modifiable', false)
+  vim.bo[buf].modifiable = false
   pcall(api.nvim_buf_set_name, buf, name)
   if ft then
-    api.nvim_buf_set_option(buf, 'filetype', ft)
+    vim.bo[buf].filetype = ft
   end
   local width = 20
   for _, l in ipairs(lines) do
@@ -94,7 +94,7 @@ function M.float(name, lines, ft)
     style = 'minimal',
     border = 'rounded',
   })
-  api.nvim_win_set_option(win, 'wrap', true)
+  vim.wo[win].wrap = true
   for _, lhs in ipairs({ 'q', '<Esc>' }) do
     api.nvim_buf_set_keymap(buf, 'n', lhs, '<Cmd>close<CR>', { nowait = true, noremap = true, silent = true })
   end
@@ -109,14 +109,14 @@ function M.split(name, lines, ft)
     buf = existing
   else
     buf = api.nvim_create_buf(false, true)
-    api.nvim_buf_set_option(buf, 'bufhidden', 'hide')
+    vim.bo[buf].bufhidden = 'hide'
     api.nvim_buf_set_name(buf, name)
   end
-  api.nvim_buf_set_option(buf, 'modifiable', true)
+  vim.bo[buf].modifiable = true
   api.nvim_buf_set_lines(buf, 0, -1, false, lines)
-  api.nvim_buf_set_option(buf, 'modifiable', false)
+  vim.bo[buf].modifiable = false
   if ft then
-    api.nvim_buf_set_option(buf, 'filetype', ft)
+    vim.bo[buf].filetype = ft
   end
   local win = vim.fn.bufwinid(buf)
   if win == -1 then

@@ -216,7 +216,9 @@ type loadBatch struct {
 	done chan struct{}
 }
 
-func (lb *loadBatch) parse() {
+// parse decodes the batch, hands its line buffer back for reuse, and
+// signals the applier.
+func (lb *loadBatch) parse(free chan<- []byte) {
 	var scratch []byte
 	var sl slab
 	start := 0
@@ -226,6 +228,11 @@ func (lb *loadBatch) parse() {
 		lb.recs[i], lb.errs[i] = parseRecord(lb.buf[start:end], &scratch, sl.alloc)
 		start = end + 1
 	}
+	select {
+	case free <- lb.buf[:0]:
+	default:
+	}
+	lb.buf = nil
 	close(lb.done)
 }
 
@@ -253,11 +260,14 @@ func loadRecords(r io.Reader, base, size int64, apply func(off int64, rec record
 	const batchBytes = 1 << 20
 	work := make(chan *loadBatch, workers)
 	order := make(chan *loadBatch, 2*workers)
+	// Decoded records copy what they keep, so line buffers are recycled:
+	// a 500 MB log is read through a few MB.
+	free := make(chan []byte, 4*workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for lb := range work {
-				lb.parse()
+				lb.parse(free)
 			}
 		})
 	}
@@ -267,12 +277,21 @@ func loadRecords(r io.Reader, base, size int64, apply func(off int64, rec record
 	}
 	res := make(chan result, 1)
 	go func() {
-		cur := &loadBatch{done: make(chan struct{})}
+		newBatch := func() *loadBatch {
+			lb := &loadBatch{done: make(chan struct{})}
+			select {
+			case lb.buf = <-free:
+			default:
+				lb.buf = make([]byte, 0, batchBytes+batchBytes/4)
+			}
+			return lb
+		}
+		cur := newBatch()
 		flush := func() {
 			if len(cur.ends) > 0 {
 				order <- cur
 				work <- cur
-				cur = &loadBatch{done: make(chan struct{}), buf: make([]byte, 0, batchBytes+batchBytes/4)}
+				cur = newBatch()
 			}
 		}
 		end, err := scanRecords(r, base, func(off int64, line []byte) {

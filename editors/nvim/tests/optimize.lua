@@ -84,6 +84,24 @@ H.main(function()
     H.eq(client.config.settings.lessonl.rounds, 1, 'settings passed')
   end)
 
+  step(':Lessonl optimize outside a function says so, once', function()
+    api.nvim_win_set_cursor(0, { line_of('package maxof'), 0 })
+    vim.cmd('Lessonl optimize')
+    local function count()
+      local n = 0
+      for _, note in ipairs(notes) do
+        if note.msg:find('put the cursor inside a function', 1, true) then
+          n = n + 1
+        end
+      end
+      return n
+    end
+    wait(15000, function() return count() > 0 and lessonl.running() == 0 end, 'the refusal')
+    vim.wait(500) -- room for a duplicate to arrive
+    H.eq(count(), 1, 'one message (the server shows it; the error response is not shown again)')
+    H.eq(lessonl.last_result(), nil, 'no result')
+  end)
+
   local result
   step(':Lessonl optimize runs with progress and finds the faster variant', function()
     api.nvim_win_set_cursor(0, { line_of('func Max') + 3, 1 })
@@ -217,6 +235,19 @@ H.main(function()
     H.contains(server_log(), "cancelled by the client's progress cancel", 'the server saw the progress cancel')
     H.eq(lessonl.last_result().func, 'Max', 'no result for the canceled run')
     H.eq(#tokens, 1, 'one token tracked')
+  end)
+
+  step('setup() again reaches the running server at once', function()
+    H.eq(lessonl.setup({
+      models = { 'alpha:1b@' .. url, 'beta:1b@' .. url },
+      rounds = 1,
+      lessons = 3,
+      timeout = '3m',
+      store = store,
+    }), true, 'setup')
+    H.eq(client.config.settings.lessonl.lessons, 3, 'the client answers workspace/configuration with the new value')
+    wait(10000, function() return server_log():find('lessons=3', 1, true) ~= nil end, 'the server to log lessons=3')
+    H.eq(#compat.get_clients({ name = 'lessonl' }), 1, 'still one server')
   end)
 
   step(':Lessonl log shows the server messages', function()

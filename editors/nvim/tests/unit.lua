@@ -373,6 +373,35 @@ H.main(function()
     H.truthy(tags['lessonl.setup()'] and tags[':Lessonl'], 'main tags')
   end)
 
+  H.test('lsp/lessonl.lua gives vim.lsp.enable the plugin\'s options, handlers and commands', function()
+    H.eq(lessonl.setup({ rounds = 2, server_path = 'lessonl' }), true, 'setup')
+    local file = vim.api.nvim_get_runtime_file('lsp/lessonl.lua', false)[1]
+    H.truthy(file, 'lsp/lessonl.lua on the runtimepath')
+    local cfg
+    H.capture_notify(function() cfg = dofile(file) end) -- the binary is missing here: one warning
+    H.eq(cfg.cmd, { 'lessonl', 'serve' }, 'cmd')
+    H.eq(cfg.filetypes, { 'go', 'c', 'cpp' }, 'filetypes')
+    H.eq(cfg.root_markers, config.root_markers, 'root markers')
+    H.eq({ cfg.name, cfg.root_dir }, { nil, nil }, 'vim.lsp.config names it and finds the root')
+    H.eq(cfg.settings, { lessonl = { rounds = 2 } }, 'settings')
+    H.eq(cfg.init_options, { rounds = 2 }, 'init_options')
+    for _, m in ipairs({ '$/progress', 'window/showMessage', 'window/logMessage', 'workspace/executeCommand' }) do
+      H.eq(type(cfg.handlers[m]), 'function', 'handler ' .. m)
+    end
+    for _, c in ipairs({ 'lessonl.optimize', 'lessonl.apply', 'lessonl.showReport', 'lessonl.showLessons' }) do
+      H.eq(type(cfg.commands[c]), 'function', 'command ' .. c)
+    end
+    -- From now on vim.lsp.enable starts the server, not the FileType autocmd.
+    local started = false
+    local attach = lessonl.attach
+    lessonl.attach = function() started = true end
+    lessonl._on_filetype(vim.api.nvim_get_current_buf(), 'go')
+    lessonl.attach = attach
+    H.eq(started, false, 'the FileType autocmd stands back')
+    lessonl._state.via_enable = nil
+    H.eq(lessonl.setup({}), true, 'options reset')
+  end)
+
   H.test(':Lessonl log shows server messages', function()
     local h = lessonl.handlers()['window/logMessage']
     local orig = vim.lsp.handlers['window/logMessage']

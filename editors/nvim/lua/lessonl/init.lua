@@ -334,6 +334,9 @@ function M.lsp_config()
   c.root_dir = nil
   c.root_markers = vim.deepcopy(config.root_markers)
   c.filetypes = vim.deepcopy(state.cfg.filetypes)
+  -- vim.lsp.enable() starts the server from now on; the FileType autocmd
+  -- stands back so there is one way in.
+  state.via_enable = true
   M.binary_ok()
   return c
 end
@@ -382,7 +385,7 @@ function M._on_filetype(bufnr, ft)
     return
   end
   -- 0.11: a user who enabled lsp/lessonl.lua gets the client from there.
-  if vim.lsp.is_enabled and vim.lsp.is_enabled(M.name) then
+  if state.via_enable or (vim.lsp.is_enabled and vim.lsp.is_enabled(M.name)) then
     return
   end
   M.attach(bufnr)

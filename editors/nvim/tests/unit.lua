@@ -402,6 +402,27 @@ H.main(function()
     H.eq(lessonl.setup({}), true, 'options reset')
   end)
 
+  H.test('health API: vim.health.start/ok (0.10+), report_* (0.8/0.9), require("health") (0.7)', function()
+    local compat = require('lessonl.compat')
+    local saved = vim.health
+    local function fn(name) return function() return name end end
+    local ok, err = pcall(function()
+      vim.health = { start = fn('start'), ok = fn('ok'), info = fn('info'), warn = fn('warn'), error = fn('error'),
+        report_start = fn('report_start') }
+      local h = compat.health()
+      H.eq({ h.start(), h.ok(), h.info(), h.warn(), h.error() }, { 'start', 'ok', 'info', 'warn', 'error' }, '0.10+')
+      vim.health = { report_start = fn('rs'), report_ok = fn('ro'), report_info = fn('ri'), report_warn = fn('rw'),
+        report_error = fn('re') }
+      h = compat.health()
+      H.eq({ h.start(), h.ok(), h.info(), h.warn(), h.error() }, { 'rs', 'ro', 'ri', 'rw', 're' }, '0.8/0.9')
+      vim.health = nil
+      h = compat.health()
+      H.eq(h.start, require('health').report_start, '0.7 legacy module')
+    end)
+    vim.health = saved
+    assert(ok, err)
+  end)
+
   H.test(':Lessonl log shows server messages', function()
     local h = lessonl.handlers()['window/logMessage']
     local orig = vim.lsp.handlers['window/logMessage']

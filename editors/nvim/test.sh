@@ -5,6 +5,7 @@
 # server. Run as root on a clean Debian/Ubuntu machine it installs Neovim.
 #   LESSONL_BIN=path   use this lessonl binary instead of building one
 #   NVIM_TEST_ONLY=lint|unit|setup|optimize   run one suite
+#   LESSONL_TEST_TRANSCRIPT=file   write the end-to-end session's transcript there
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"

@@ -21,6 +21,26 @@ H.main(function()
   local compat = require('lessonl.compat')
   local state = lessonl._state
   local notes = H.record_notify()
+  -- A transcript of the session for the README (LESSONL_TEST_TRANSCRIPT=file).
+  local transcript = {}
+  local function say(text)
+    vim.list_extend(transcript, vim.split(text, '\n', { plain = true }))
+  end
+  local recorded = vim.notify
+  vim.notify = function(msg, level)
+    local tag = level == vim.log.levels.ERROR and 'E: ' or (level == vim.log.levels.WARN and 'W: ' or '')
+    say('  ' .. tag .. msg)
+    return recorded(msg, level)
+  end
+  local function cmd(c)
+    say(':' .. c)
+    vim.cmd(c)
+  end
+  local function show(title, text)
+    say('--- ' .. title)
+    say(text)
+    say('---')
+  end
   local function notes_text()
     local t = {}
     for _, n in ipairs(notes) do
@@ -74,6 +94,7 @@ H.main(function()
   end)
 
   step('a Go buffer starts and attaches the server', function()
+    say(':edit maxof.go')
     vim.cmd('edit ' .. vim.fn.fnameescape(mod .. '/maxof.go'))
     src = api.nvim_get_current_buf()
     wait(30000, function()
@@ -86,7 +107,8 @@ H.main(function()
 
   step(':Lessonl optimize outside a function says so, once', function()
     api.nvim_win_set_cursor(0, { line_of('package maxof'), 0 })
-    vim.cmd('Lessonl optimize')
+    say('" cursor on the package clause')
+    cmd('Lessonl optimize')
     local function count()
       local n = 0
       for _, note in ipairs(notes) do
@@ -105,7 +127,8 @@ H.main(function()
   local result
   step(':Lessonl optimize runs with progress and finds the faster variant', function()
     api.nvim_win_set_cursor(0, { line_of('func Max') + 3, 1 })
-    vim.cmd('Lessonl optimize')
+    say('" cursor inside Max')
+    cmd('Lessonl optimize')
     wait(30000, function() return #state.tracker:active() > 0 end, 'progress to begin')
     local run = state.tracker:active()[1]
     H.eq(run.title, 'Optimizing Max', 'progress title')
@@ -136,6 +159,7 @@ H.main(function()
     for _, l in ipairs(lenses) do
       titles[#titles + 1] = l.command and l.command.title
     end
+    local in_order = table.concat(titles, ' · ')
     table.sort(titles)
     local want = { 'Apply', 'Diff', string.format('⚡ %.2f× faster', result.speedup) }
     table.sort(want)
@@ -150,6 +174,8 @@ H.main(function()
       end
       on_choice(nil)
     end
+    show('code lenses above Max', in_order)
+    say(':lua vim.lsp.codelens.run()   " and choose Diff')
     local ok, err = pcall(vim.lsp.codelens.run)
     vim.ui.select = select
     assert(ok, err)
@@ -160,7 +186,7 @@ H.main(function()
   end)
 
   step(':Lessonl diff opens original and variant side by side', function()
-    vim.cmd('Lessonl diff')
+    cmd('Lessonl diff')
     local wins = api.nvim_tabpage_list_wins(0)
     H.eq(#wins, 2, 'two windows in the diff tab')
     H.eq(#api.nvim_list_tabpages(), 2, 'a new tab')
@@ -168,6 +194,8 @@ H.main(function()
     H.eq({ vim.wo[wins[1]].diff, vim.wo[wins[2]].diff }, { true, true }, 'diff mode')
     H.contains(api.nvim_buf_get_name(left), 'lessonl://Max/original', 'left name')
     H.contains(api.nvim_buf_get_name(right), 'lessonl://Max/variant-', 'right name')
+    show('left window: ' .. api.nvim_buf_get_name(left), H.buffer_text(left))
+    show('right window: ' .. api.nvim_buf_get_name(right), H.buffer_text(right))
     H.eq(H.buffer_text(left), vim.trim(result.original), 'left is the original')
     H.eq(H.buffer_text(right), vim.trim(result.variant), 'right is the variant')
     H.eq(vim.bo[left].modifiable, false, 'read-only')
@@ -176,7 +204,7 @@ H.main(function()
   end)
 
   step(':Lessonl apply (from the diff) writes the variant into the buffer', function()
-    vim.cmd('Lessonl apply')
+    cmd('Lessonl apply')
     wait(20000, function()
       return H.buffer_text(src):find('m := xs[0]', 1, true) ~= nil
     end, 'the edit')
@@ -184,6 +212,8 @@ H.main(function()
     H.not_contains(text:sub(1, text:find('func Min', 1, true)), 'for j := i', 'Max replaced')
     H.contains(text, { 'func Min(xs []int) int {', 'return s[0]' }, 'Min untouched')
     H.eq(vim.bo[src].modified, true, 'modified, not saved')
+    local lines = api.nvim_buf_get_lines(src, 0, -1, false)
+    show('maxof.go after apply (Max)', table.concat(lines, '\n', line_of('func Max'), line_of('func Min') - 4))
     wait(5000, function() return #api.nvim_list_tabpages() == 1 end, 'the diff tab to close')
     H.eq(api.nvim_get_current_buf(), src, 'back in the source')
     wait(5000, function() return notes_text():find('applied the', 1, true) ~= nil end, 'apply message')
@@ -197,16 +227,18 @@ H.main(function()
     local hover = res[client.id] and res[client.id].result
     H.truthy(hover, 'a hover from lessonl: ' .. vim.inspect(res))
     local value = hover.contents.value or hover.contents
+    show('hover on Max', value)
     H.contains(value, { string.format('%.2f× faster', result.speedup), 'alpha:1b', 'round 1' }, 'hover')
   end)
 
   step(':Lessonl lessons shows the lessons in a float', function()
     api.nvim_win_set_cursor(0, { line_of('func Max') + 2, 1 })
     local before = api.nvim_get_current_win()
-    vim.cmd('Lessonl lessons')
+    cmd('Lessonl lessons')
     wait(10000, function() return api.nvim_get_current_win() ~= before end, 'the float')
     local win = api.nvim_get_current_win()
     H.truthy(api.nvim_win_get_config(win).relative ~= '', 'a floating window')
+    show('lessons float', H.buffer_text(0))
     H.contains(H.buffer_text(0), { 'lessons for Max', 'A single pass that keeps the running maximum',
       'undefined helper maxOf' }, 'lessons')
     vim.cmd('close')
@@ -214,7 +246,7 @@ H.main(function()
 
   step(':Lessonl report opens the run report', function()
     api.nvim_win_set_cursor(0, { line_of('func Max') + 1, 1 })
-    vim.cmd('Lessonl report')
+    cmd('Lessonl report')
     H.contains(api.nvim_buf_get_name(0), vim.uri_to_fname(result.report_uri), 'report file')
     H.contains(H.buffer_text(0), 'Max', 'report text')
     vim.cmd('tabclose')
@@ -223,12 +255,14 @@ H.main(function()
 
   step(':Lessonl cancel stops a hanging run with window/workDoneProgress/cancel', function()
     api.nvim_win_set_cursor(0, { line_of('func Min') + 3, 1 })
-    vim.cmd('Lessonl optimize')
+    say('" cursor inside Min (its scripted model never answers)')
+    cmd('Lessonl optimize')
     wait(60000, function()
       local run = state.tracker:active()[1]
       return run and run.title == 'Optimizing Min' and (run.message or ''):find('round 1/1', 1, true) ~= nil
     end, 'the Min run to reach its round')
     local tokens = vim.tbl_map(function(r) return r.token end, state.tracker:active())
+    say(':Lessonl cancel')
     H.eq(lessonl.cancel(), 1, 'one run asked to stop')
     wait(60000, function() return lessonl.running() == 0 end, 'the run to stop')
     H.contains(notes_text(), { 'LessonL: canceling 1 run', 'Optimizing Min: canceled' }, 'notifications')
@@ -251,14 +285,15 @@ H.main(function()
   end)
 
   step(':Lessonl log shows the server messages', function()
-    vim.cmd('Lessonl log')
+    cmd('Lessonl log')
     H.contains(H.buffer_text(0), { 'LessonL server messages', 'INFO', 'Max is ' }, 'log buffer')
     vim.cmd('close')
   end)
 
   step(':checkhealth lessonl sees the server, Ollama, the models and the store', function()
-    vim.cmd('checkhealth lessonl')
+    cmd('checkhealth lessonl')
     local text = H.buffer_text(0)
+    show('checkhealth lessonl', text)
     H.contains(text, {
       'OK: lessonl ', 'OK: server running',
       'OK: Ollama 0.17.4 at ' .. url, 'OK: model alpha:1b is pulled', 'OK: model beta:1b is pulled',
@@ -275,4 +310,8 @@ H.main(function()
       H.contains(body, 'alpha:1b', m .. ' tags')
     end
   end)
+
+  if vim.env.LESSONL_TEST_TRANSCRIPT then
+    vim.fn.writefile(transcript, vim.env.LESSONL_TEST_TRANSCRIPT)
+  end
 end)

@@ -21,6 +21,7 @@ const (
 	driverFile  = "lessonl_driver_test.go"
 	diffTest    = "TestLessonlDiff"
 	genBench    = "BenchmarkLessonl"
+	genABBench  = "BenchmarkLessonlAB"
 )
 
 // harnessFor is the harness with its package clause changed to pkg.
@@ -180,6 +181,60 @@ func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string
 		fmt.Fprintf(&b, "\t\tlessonlC0 := lessonlStart(b)\n\t\tfor i := 0; i < b.N; i++ {\n\t\t\trestore()\n\t\t\t%s\n\t\t}\n\t\tlessonlStop(b, lessonlC0)\n\t\treturn\n\t}\n", call)
 	}
 	fmt.Fprintf(&b, "\tlessonlC0 := lessonlStart(b)\n\tfor i := 0; i < b.N; i++ {\n\t\t%s\n\t}\n\tlessonlStop(b, lessonlC0)\n}\n", call)
+	if !haveOrig || why != "" {
+		return []byte(b.String())
+	}
+
+	// The A/B benchmark: original and variant alternate in one process,
+	// each on its own copy of the same inputs.
+	fmt.Fprintf(&b, "\nfunc %s(b *testing.B) {\n", genABBench)
+	var optrs, vptrs, oargs, vargs []string
+	for i, p := range params {
+		fmt.Fprintf(&b, "\tvar %sO, %sV %s\n", p.v, p.v, p.typ)
+		optrs = append(optrs, "&"+p.v+"O")
+		vptrs = append(vptrs, "&"+p.v+"V")
+		if recvType == "" || i > 0 {
+			oargs = append(oargs, p.v+"O")
+			vargs = append(vargs, p.v+"V")
+		}
+	}
+	if variadic {
+		oargs[len(oargs)-1] += "..."
+		vargs[len(vargs)-1] += "..."
+	}
+	sideCall := func(fname string, args []string, recv string) string {
+		c := fname + "(" + strings.Join(args, ", ") + ")"
+		if recvType != "" {
+			c = recv + "." + c
+		}
+		if len(results) > 0 {
+			var sinks []string
+			for i := range results {
+				sinks = append(sinks, fmt.Sprintf("lessonlSink%d", i))
+			}
+			c = strings.Join(sinks, ", ") + " = " + c
+		}
+		return c
+	}
+	callO := sideCall(origPrefix+name, oargs, "lessonlRO")
+	callV := sideCall(name, vargs, "lessonlRV")
+	fmt.Fprintf(&b, "\tif s := lessonlUnsupportedFunc(%s); s != \"\" {\n\t\tb.Skip(\"cannot generate inputs: \" + s)\n\t}\n", fn)
+	mut := "false"
+	if len(params) > 0 {
+		fmt.Fprintf(&b, "\tlessonlFill(1, \"sized\", lessonlBenchSize, %s)\n", strings.Join(optrs, ", "))
+		fmt.Fprintf(&b, "\tlessonlFill(1, \"sized\", lessonlBenchSize, %s)\n", strings.Join(vptrs, ", "))
+		fmt.Fprintf(&b, "\tlessonlMut := lessonlMutates(%s, %s)\n", orig, strings.Join(optrs, ", "))
+		fmt.Fprintf(&b, "\trestoreO, restoreV := lessonlSnapshot(%s), lessonlSnapshot(%s)\n", strings.Join(optrs, ", "), strings.Join(vptrs, ", "))
+		mut = "lessonlMut"
+	}
+	fmt.Fprintf(&b, "\tab := lessonlNewAB(lessonlCPU)\n\tb.ResetTimer()\n\tfor ab.Next() {\n")
+	loop := func(call, restore string) string {
+		if mut == "false" {
+			return fmt.Sprintf("\t\t\tfor i := 0; i < ab.N; i++ {\n\t\t\t\t%s\n\t\t\t}\n", call)
+		}
+		return fmt.Sprintf("\t\t\tif %s {\n\t\t\t\tfor i := 0; i < ab.N; i++ {\n\t\t\t\t\t%s()\n\t\t\t\t\t%s\n\t\t\t\t}\n\t\t\t} else {\n\t\t\t\tfor i := 0; i < ab.N; i++ {\n\t\t\t\t\t%s\n\t\t\t\t}\n\t\t\t}\n", mut, restore, call, call)
+	}
+	fmt.Fprintf(&b, "\t\tif ab.Orig {\n%s\t\t} else {\n%s\t\t}\n\t\tab.Done()\n\t}\n\tb.StopTimer()\n\tab.Report(b)\n}\n", loop(callO, "restoreO"), loop(callV, "restoreV"))
 	return []byte(b.String())
 }
 

@@ -41,6 +41,7 @@ type goRun struct {
 	tests    []string // package tests that exercise the function
 	benches  []string // package benchmarks that exercise the function
 	noDiff   string   // why the differential files were left out, or ""
+	diffRan  bool     // the differential check compared some inputs: the A/B benchmark can run
 }
 
 func (goLang) measure(m *measurement) (*Report, error) {
@@ -142,6 +143,7 @@ func (g *goRun) overlay(name string, gen bool, target string) (string, error) {
 
 func (g *goRun) run() (*Report, error) {
 	rep := g.rep
+	start := time.Now()
 	origTarget := ""
 	if g.m.t.Source != nil {
 		origTarget = "target.go"
@@ -165,6 +167,8 @@ func (g *goRun) run() (*Report, error) {
 	go func() { defer wg.Done(); origOut, origErr = g.build(g.origBin, origOv) }()
 	go func() { defer wg.Done(); varOut, varErr = g.build(g.varBin, varOv) }()
 	wg.Wait()
+	phase := time.Now()
+	g.m.log.Debug("built", "took", time.Since(start))
 	if err := g.m.check(); err != nil {
 		return nil, err
 	}
@@ -222,6 +226,7 @@ func (g *goRun) run() (*Report, error) {
 		}
 		if res != nil {
 			cases, panics = res.Cases, res.Panics
+			g.diffRan = res.Status == "ok" || res.Status == "stopped" || res.Status == "unstable"
 			rep.Checks.GeneratedCases = res.Cases
 			if res.Cases > 0 {
 				for s := int64(1); s <= diffSeeds; s++ {
@@ -233,18 +238,23 @@ func (g *goRun) run() (*Report, error) {
 			}
 		}
 	}
+	g.m.log.Debug("differential check", "took", time.Since(phase), "cases", cases)
+	phase = time.Now()
 	if len(g.tests) > 0 {
 		done, err := g.packageTests()
 		if err != nil || done {
 			return rep, err
 		}
 	}
+	g.m.log.Debug("package tests", "took", time.Since(phase), "tests", g.tests)
+	phase = time.Now()
 	verified := len(rep.Checks.Tests) > 0 || cases-panics >= minDiffCases
 
 	// Timing.
 	if _, err := g.timing(verified); err != nil {
 		return nil, err
 	}
+	g.m.log.Debug("timing", "took", time.Since(phase), "rounds", rep.Checks.Rounds)
 	if !verified && rep.Verdict == "" {
 		rep.Verdict = Unverified
 		why := "no package test exercises it"
@@ -495,19 +505,26 @@ func (g *goRun) packageTests() (bool, error) {
 	return false, nil
 }
 
-// repeats is how many times one timing run repeats the benchmark; the
-// fastest repetition counts: load from other processes only ever adds time.
+// repeats is how many times one run of two-binary timing repeats the
+// benchmark; the fastest repetition counts: load from other processes only
+// ever adds time.
 const repeats = 3
+
+// abChunks is how many A B pairs of chunks one in-process timing run makes
+// at most: fine interleaving averages out what else the machine does.
+const abChunks = 64
 
 // parallelCPU is the CPU/wall ratio above which a function is taken to run
 // on several cores, so its wall time (not its CPU time) is what it costs.
 const parallelCPU = 1.3
 
-// benchResult is one benchmark's time per call: wall and (when reported) CPU.
-type benchResult struct{ wall, cpu float64 }
+// benchResult is one benchmark's metrics by unit ("ns/op", "cpu-ns/op",
+// "orig-cpu-ns/op", ...).
+type benchResult map[string]float64
 
 // parseBench reads `go test -bench` lines: name, iterations, value-unit
-// pairs. Of repeated lines (-count) it keeps the fastest of each metric.
+// pairs. Of repeated lines (-count) it keeps the smallest value of each
+// metric: load from other processes only ever adds time.
 func parseBench(out string) map[string]benchResult {
 	res := map[string]benchResult{}
 	for _, l := range strings.Split(out, "\n") {
@@ -524,68 +541,81 @@ func parseBench(out string) map[string]benchResult {
 				name = name[:i]
 			}
 		}
-		var r benchResult
+		r := res[name]
+		if r == nil {
+			r = benchResult{}
+		}
 		for i := 2; i+1 < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
-			if err != nil {
+			if err != nil || !(v > 0) {
 				continue
 			}
-			switch f[i+1] {
-			case "ns/op":
-				r.wall = v
-			case cpuUnit:
-				r.cpu = v
+			if old, ok := r[f[i+1]]; !ok || v < old {
+				r[f[i+1]] = v
 			}
 		}
-		if r.wall <= 0 {
-			continue
+		if len(r) > 0 {
+			res[name] = r
 		}
-		old, seen := res[name]
-		if seen {
-			r.wall = math.Min(r.wall, old.wall)
-			if old.cpu > 0 && (r.cpu <= 0 || old.cpu < r.cpu) {
-				r.cpu = old.cpu
-			}
-		}
-		res[name] = r
 	}
 	return res
 }
 
-// timing times original and variant with the package's benchmarks that call
-// the function, or the generated one. done is set when it wrote the verdict
-// (the variant failed while timed, or nothing could be timed).
+// cpuOrWall picks the clock of a side: its CPU time per call, unless it is
+// missing or the code ran on several cores (then the wall clock is its cost).
+func cpuOrWall(r benchResult, prefix string) (ns float64, cpu bool) {
+	wall, c := r[prefix+"ns/op"], r[prefix+cpuUnit]
+	if c > 0 && c <= parallelCPU*wall {
+		return c, true
+	}
+	return wall, false
+}
+
+// timing times original and variant: with the package's benchmarks that
+// call the function (two binaries, A B then B A), else with the generated
+// benchmark that alternates both inside the variant's binary. done is set
+// when it wrote the verdict (the variant failed while timed, or nothing
+// could be timed).
 func (g *goRun) timing(verified bool) (bool, error) {
 	rep := g.rep
-	pattern, benchDesc := "", ""
+	runTime := g.m.opts.RunTime
+	var pattern, benchDesc string
+	inProcess := false
 	switch {
 	case len(g.benches) > 0:
 		pattern = "^(" + strings.Join(g.benches, "|") + ")$"
-		benchDesc = strings.Join(g.benches, ", ") + " (the package's)"
-	case g.noDiff == "" || !strings.Contains(g.noDiff, "do not compile"):
-		pattern = "^" + genBench + "$"
-		benchDesc = fmt.Sprintf("%s (generated: inputs of size %d, seed 1)", genBench, g.m.opts.Size)
+		benchDesc = strings.Join(g.benches, ", ") + " (the package's; original and variant binaries alternate)"
+	case g.noDiff == "" || !strings.Contains(g.noDiff, "do not compile") && !strings.Contains(g.noDiff, "C code"):
+		if g.diffRan {
+			pattern, inProcess = "^"+genABBench+"$", true
+			benchDesc = fmt.Sprintf("%s (generated: inputs of size %d, seed 1; original and variant alternate within each run)", genABBench, g.m.opts.Size)
+		} else {
+			pattern = "^" + genBench + "$"
+			benchDesc = fmt.Sprintf("%s (generated: inputs of size %d, seed 1)", genBench, g.m.opts.Size)
+		}
 	}
 	if pattern == "" {
 		rep.Detail = "not timed: no benchmark calls it and none could be generated"
 		return true, nil
 	}
-	runTime := g.m.opts.RunTime
-	one := func(variant bool, benchtime string) (map[string]benchResult, error) {
+	// one runs a binary's benchmarks once and returns their metrics, or a
+	// *timingError.
+	one := func(variant bool, benchtime string, count int, env []string) (map[string]benchResult, error) {
 		bin := g.origBin
 		if variant {
 			bin = g.varBin
 		}
 		wall := 30*time.Second + 20*runTime
-		out, res, err := g.runBinary(bin, []string{"-test.run=^$", "-test.bench=" + pattern, "-test.benchtime=" + benchtime, "-test.count=" + strconv.Itoa(repeats), "-test.timeout=" + wall.String()}, nil, wall+5*time.Second)
+		out, res, err := g.runBinary(bin, []string{"-test.run=^$", "-test.bench=" + pattern, "-test.benchtime=" + benchtime, "-test.count=" + strconv.Itoa(count), "-test.timeout=" + wall.String()}, env, wall+5*time.Second)
 		if err != nil {
 			return nil, err
 		}
 		if r := parseBench(out); len(r) > 0 && res.ExitCode == 0 {
+			g.m.log.Debug("timing run", "variant", variant, "benchtime", benchtime, "wall", res.Wall, "result", r)
 			return r, nil
 		}
 		to := parseTestOutput(out)
-		if !variant {
+		if !variant || inProcess && strings.Contains(out, "--- SKIP") {
 			why := firstLines(to.tail, 6)
 			if m := regexp.MustCompile(`(?m)^\s+\S+\.go:\d+: (.*)\n--- SKIP`).FindStringSubmatch(out); m != nil {
 				why = m[1]
@@ -595,48 +625,95 @@ func (g *goRun) timing(verified bool) (bool, error) {
 		g.runFailure(to, res, "while being timed")
 		return nil, &timingError{variantFailed: true}
 	}
-	// Calibration (also a warm-up) of both sides: how many calls fill a
-	// run, and is the CPU time the right clock?
-	iters := map[bool]int64{}
+
 	useCPU := true
-	calibrate := func() error {
-		for _, side := range []bool{false, true} {
-			r, err := one(side, runTime.String())
-			if err != nil {
-				return err
+	var round timeRound
+	if inProcess {
+		env := []string{fmt.Sprintf("LESSONL_AB=%d,%d", runTime.Nanoseconds(), abChunks)}
+		sides := func(r map[string]benchResult) (float64, float64) {
+			b := r[genABBench]
+			if useCPU && b["orig-"+cpuUnit] > 0 && b["variant-"+cpuUnit] > 0 {
+				return b["orig-"+cpuUnit], b["variant-"+cpuUnit]
 			}
-			var sum float64
-			for _, b := range r {
-				sum += b.wall
-				if b.cpu <= 0 || b.cpu > parallelCPU*b.wall {
-					useCPU = false
-				}
-			}
-			iters[side] = max(1, int64(float64(runTime.Nanoseconds())/repeats/math.Max(sum, 1)))
+			return b["orig-ns/op"], b["variant-ns/op"]
 		}
-		return nil
-	}
-	orig, vari, err := g.m.timeAB(func(variant bool) (float64, error) {
-		if len(iters) == 0 {
-			if err := calibrate(); err != nil {
+		round = func(i int) (float64, float64, error) {
+			if i == 0 {
+				// A warm-up round (page cache, CPU frequency) that also
+				// decides the clock for all rounds.
+				r, err := one(true, "1x", 1, env)
+				if err != nil {
+					return 0, 0, err
+				}
+				b := r[genABBench]
+				_, oc := cpuOrWall(b, "orig-")
+				_, vc := cpuOrWall(b, "variant-")
+				useCPU = oc && vc
+			}
+			r, err := one(true, "1x", 1, env)
+			if err != nil {
+				return 0, 0, err
+			}
+			o, v := sides(r)
+			return o, v, nil
+		}
+	} else {
+		// Calibration (also a warm-up) of both binaries: how many calls fill
+		// a run, and is the CPU time the right clock?
+		iters := map[bool]int64{}
+		calibrate := func() error {
+			for _, side := range []bool{false, true} {
+				r, err := one(side, runTime.String(), 1, nil)
+				if err != nil {
+					return err
+				}
+				var sum float64
+				for _, b := range r {
+					sum += b["ns/op"]
+					if _, cpu := cpuOrWall(b, ""); !cpu {
+						useCPU = false
+					}
+				}
+				iters[side] = max(1, int64(float64(runTime.Nanoseconds())/repeats/math.Max(sum, 1)))
+			}
+			return nil
+		}
+		side := func(variant bool) (float64, error) {
+			r, err := one(variant, fmt.Sprintf("%dx", iters[variant]), repeats, nil)
+			if err != nil {
 				return 0, err
 			}
-		}
-		r, err := one(variant, fmt.Sprintf("%dx", iters[variant]))
-		if err != nil {
-			return 0, err
-		}
-		ns := map[string]float64{}
-		for name, b := range r {
-			if useCPU && b.cpu > 0 {
-				ns[name] = b.cpu
-			} else {
-				ns[name] = b.wall
+			ns := map[string]float64{}
+			for name, b := range r {
+				if useCPU && b[cpuUnit] > 0 {
+					ns[name] = b[cpuUnit]
+				} else {
+					ns[name] = b["ns/op"]
+				}
 			}
+			return geomean(ns), nil
 		}
-		g.m.log.Debug("timing run", "variant", variant, "ns", ns, "cpu", useCPU)
-		return geomean(ns), nil
-	})
+		round = func(i int) (float64, float64, error) {
+			if i == 0 {
+				if err := calibrate(); err != nil {
+					return 0, 0, err
+				}
+			}
+			var o, v float64
+			var err error
+			if i%2 == 0 {
+				if o, err = side(false); err == nil {
+					v, err = side(true)
+				}
+			} else {
+				if v, err = side(true); err == nil {
+					o, err = side(false)
+				}
+			}
+			return o, v, err
+		}
+	}
+	orig, vari, err := g.m.timeRounds(round)
 	var te *timingError
 	switch {
 	case errors.As(err, &te) && te.variantFailed:
@@ -655,9 +732,9 @@ func (g *goRun) timing(verified bool) (bool, error) {
 		return false, err
 	}
 	if useCPU {
-		benchDesc += ", CPU time per call"
+		benchDesc += "; CPU time per call"
 	} else {
-		benchDesc += ", wall time per call"
+		benchDesc += "; wall time per call"
 	}
 	rep.Checks.Benchmark = benchDesc
 	g.m.fillTiming(rep, orig, vari, verified)

@@ -141,12 +141,14 @@ BenchmarkLessonl-2   	   10000	      2500 ns/op	      1800 cpu-ns/op
 BenchmarkSum/size=10 	 5000000	       3.5 ns/op
 BenchmarkSum/size=10 	 5000000	       3.2 ns/op
 Benchmark-not-a-result
+BenchmarkLessonlAB-2 	       1	     21000 ns/op	      2500 orig-ns/op	      2400 orig-cpu-ns/op	      1300 variant-ns/op	      1200 variant-cpu-ns/op
 PASS
 `
 	got := parseBench(out)
 	want := map[string]benchResult{
-		"BenchmarkLessonl":     {wall: 2300, cpu: 1800},
-		"BenchmarkSum/size=10": {wall: 3.2},
+		"BenchmarkLessonl":     {"ns/op": 2300, "cpu-ns/op": 1800},
+		"BenchmarkSum/size=10": {"ns/op": 3.2},
+		"BenchmarkLessonlAB":   {"ns/op": 21000, "orig-ns/op": 2500, "orig-cpu-ns/op": 2400, "variant-ns/op": 1300, "variant-cpu-ns/op": 1200},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("parseBench = %+v, want %+v", got, want)

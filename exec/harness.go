@@ -14,6 +14,7 @@ import (
 	"math/rand"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"time"
 	"unsafe"
@@ -797,4 +798,123 @@ func lessonlFlat(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// lessonlAB alternates the original and the variant inside one process, in
+// chunks of about a millisecond, so that whatever else the machine does hits
+// both alike. It calibrates each side first (doubling the calls until a chunk
+// is long enough to time), then runs Chunks pairs, A B then B A. The
+// benchmark drives it:
+//
+//	for ab.Next() { if ab.Orig { ...ab.N calls of the original... } else { ...of the variant... }; ab.Done() }
+type lessonlAB struct {
+	Orig bool // the next chunk calls the original
+	N    int  // calls in the next chunk
+
+	cpu     func() int64 // process CPU time in ns, or -1
+	budget  time.Duration
+	chunks  int
+	est     [2]float64 // ns per call from calibration, by side (0 original)
+	phase   int        // 0, 1: calibrating side 0, 1; 2: measuring
+	warm    bool       // calibrating: the side's warm-up chunk is done
+	chunk   int        // measuring: chunks done (each is one side)
+	c0      int64
+	w0      time.Time
+	sumCPU  [2]int64
+	sumWall [2]int64
+	calls   [2]int64
+}
+
+// lessonlNewAB reads "budget-ns,chunks" from $LESSONL_AB.
+func lessonlNewAB(cpu func() int64) *lessonlAB {
+	ab := &lessonlAB{cpu: cpu, budget: 25 * time.Millisecond, chunks: 64, N: 1, Orig: true}
+	var ns int64
+	var chunks int
+	if _, err := fmt.Sscanf(os.Getenv("LESSONL_AB"), "%d,%d", &ns, &chunks); err == nil && ns > 0 && chunks > 0 {
+		ab.budget, ab.chunks = time.Duration(ns), chunks
+	}
+	// The inputs were just allocated: collect now, so no GC cycle they
+	// started runs (on other threads, in CPU time) during the chunks.
+	runtime.GC()
+	return ab
+}
+
+func (ab *lessonlAB) side() int {
+	if ab.Orig {
+		return 0
+	}
+	return 1
+}
+
+// Next says whether to run another chunk (Orig and N set), and starts its clocks.
+func (ab *lessonlAB) Next() bool {
+	if ab.phase == 2 {
+		if ab.chunk == 2*ab.chunks {
+			return false
+		}
+		pair, second := ab.chunk/2, ab.chunk%2 == 1
+		ab.Orig = (pair%2 == 0) != second // A B, then B A
+		per := float64(ab.budget.Nanoseconds()) / float64(2*ab.chunks)
+		ab.N = int(per / math.Max(ab.est[ab.side()], 0.5))
+		if ab.N < 1 {
+			ab.N = 1
+		}
+	}
+	ab.w0 = time.Now()
+	ab.c0 = ab.cpu()
+	return true
+}
+
+// Done stops the clocks of the chunk just run.
+func (ab *lessonlAB) Done() {
+	wall := time.Since(ab.w0).Nanoseconds()
+	cpu := ab.cpu() - ab.c0
+	s := ab.side()
+	if ab.phase < 2 {
+		// Calibrating: the first chunk of a side is a warm-up (one-time
+		// initialisation must not count); then double N until a chunk
+		// takes 100µs, so the clocks' own cost stays below 1%.
+		if !ab.warm {
+			ab.warm = true
+			return
+		}
+		if wall < 100000 && ab.N < 1<<30 {
+			ab.N *= 2
+			return
+		}
+		ab.warm = false
+		ab.est[s] = float64(wall) / float64(ab.N)
+		ab.phase++
+		ab.N, ab.Orig = 1, false
+		if ab.phase == 2 {
+			// Fewer, longer chunks for slow functions: at least one call
+			// per chunk, and the run near its budget.
+			slowest := math.Max(math.Max(ab.est[0], ab.est[1]), 1)
+			if fit := int(float64(ab.budget.Nanoseconds()) / (2 * slowest)); fit < ab.chunks {
+				ab.chunks = fit
+			}
+			if ab.chunks < 2 {
+				ab.chunks = 2
+			}
+		}
+		return
+	}
+	ab.sumWall[s] += wall
+	ab.sumCPU[s] += cpu
+	ab.calls[s] += int64(ab.N)
+	ab.chunk++
+}
+
+// Report gives the time per call of each side as benchmark metrics.
+func (ab *lessonlAB) Report(b interface{ ReportMetric(float64, string) }) {
+	names := [2]string{"orig", "variant"}
+	for s := 0; s < 2; s++ {
+		if ab.calls[s] == 0 {
+			continue
+		}
+		b.ReportMetric(float64(ab.sumWall[s])/float64(ab.calls[s]), names[s]+"-ns/op")
+		if ab.c0 >= 0 {
+			b.ReportMetric(float64(ab.sumCPU[s])/float64(ab.calls[s]), names[s]+"-cpu-ns/op")
+		}
+	}
 }

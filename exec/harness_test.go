@@ -336,3 +336,49 @@ func TestHarnessCopy(t *testing.T) {
 		t.Errorf("lessonlMutates changed its input: %v", ys)
 	}
 }
+
+type hsMetrics map[string]float64
+
+func (m hsMetrics) ReportMetric(v float64, unit string) { m[unit] = v }
+
+// The A/B driver calibrates both sides, then alternates them in chunks,
+// A B then B A, and reports each side's time per call.
+func TestHarnessAB(t *testing.T) {
+	t.Setenv("LESSONL_AB", fmt.Sprint(int64(5*time.Millisecond), ",", 8))
+	var cpu int64
+	ab := lessonlNewAB(func() int64 { return cpu })
+	var order []bool
+	calls := [2]int{}
+	for ab.Next() {
+		if ab.phase == 2 {
+			order = append(order, ab.Orig)
+		}
+		// The "variant" costs half: 1µs of CPU per call against 2µs.
+		per := int64(2000)
+		if !ab.Orig {
+			per = 1000
+		}
+		start := time.Now()
+		for time.Since(start) < time.Duration(per*int64(ab.N)) {
+		}
+		cpu += per * int64(ab.N)
+		calls[ab.side()] += ab.N
+		ab.Done()
+	}
+	if len(order) != 16 {
+		t.Fatalf("%d measured chunks, want 16", len(order))
+	}
+	for i := 0; i < len(order); i += 4 {
+		if !order[i] || order[i+1] || order[i+2] || !order[i+3] {
+			t.Fatalf("chunk order %v: want A B B A repeated", order)
+		}
+	}
+	m := hsMetrics{}
+	ab.Report(m)
+	if m["orig-cpu-ns/op"] != 2000 || m["variant-cpu-ns/op"] != 1000 {
+		t.Errorf("metrics %v: want 2000 and 1000 CPU ns per call", m)
+	}
+	if m["orig-ns/op"] < 2000 || m["variant-ns/op"] < 1000 {
+		t.Errorf("wall metrics %v below the time spent", m)
+	}
+}

@@ -17,8 +17,14 @@ const (
 	DefaultFloor   = 0.05
 	DefaultTimeout = 2 * time.Minute
 	DefaultSize    = 1000
-	DefaultRunTime = 50 * time.Millisecond
+	DefaultRunTime = 25 * time.Millisecond
 )
+
+// DefaultMeasureRounds is Measure's timing policy when Options.Rounds is
+// left zero: the fewest rounds that give an interval, then more only while
+// the interval is wider than 5% of the median. Short runs, few rounds: a
+// micro function's verdict stays within a few seconds.
+var DefaultMeasureRounds = Rounds{Min: MinRatioSamples, Max: 20, Width: 0.05, MaxTime: 15 * time.Second}
 
 func (o Options) withDefaults() Options {
 	if !(o.Floor > 0) {
@@ -32,6 +38,19 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RunTime <= 0 {
 		o.RunTime = DefaultRunTime
+	}
+	d := DefaultMeasureRounds
+	if o.Rounds.Min <= 0 {
+		o.Rounds.Min = d.Min
+	}
+	if o.Rounds.Max <= 0 {
+		o.Rounds.Max = d.Max
+	}
+	if o.Rounds.Width <= 0 {
+		o.Rounds.Width = d.Width
+	}
+	if o.Rounds.MaxTime <= 0 {
+		o.Rounds.MaxTime = d.MaxTime
 	}
 	o.Rounds = o.Rounds.withDefaults()
 	return o
@@ -92,7 +111,12 @@ func Measure(ctx context.Context, t Target, variant string, opts Options) (*Repo
 	if err != nil {
 		return nil, fmt.Errorf("couldn't make a work directory: %w; check that %s is writable", err, os.TempDir())
 	}
-	defer os.RemoveAll(work)
+	if os.Getenv("LESSONL_KEEP_WORK") != "" {
+		// A debugging aid: keep the generated files and binaries.
+		slog.Info("keeping the measurement's work directory", "dir", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
 	m := &measurement{
 		ctx: mctx, t: t, variant: variant, opts: opts, sb: sb, work: work,
 		log: slog.With("file", t.File, "func", t.Func),
@@ -142,14 +166,13 @@ func sandboxFor(o SandboxOptions) *Sandbox {
 // do not time each other's load.
 var timingTurn = make(chan struct{}, 1)
 
-// timeSide runs one timing run of the original (variant false) or the
-// variant and returns its time per call in ns.
-type timeSide func(variant bool) (float64, error)
+// timeRound runs one A/B timing round and returns the original's and the
+// variant's time per call in ns.
+type timeRound func(round int) (orig, variant float64, err error)
 
-// timeAB alternates original and variant runs, A B then B A, until the policy
-// is satisfied or the time left runs out, holding the process-wide timing
-// turn. It returns the per-round times of both.
-func (m *measurement) timeAB(run timeSide) (orig, vari []float64, err error) {
+// timeRounds runs rounds until the policy is satisfied or the time left runs
+// out, holding the process-wide timing turn, and returns the per-round times.
+func (m *measurement) timeRounds(run timeRound) (orig, vari []float64, err error) {
 	select {
 	case timingTurn <- struct{}{}:
 	case <-m.ctx.Done():
@@ -166,21 +189,9 @@ func (m *measurement) timeAB(run timeSide) (orig, vari []float64, err error) {
 		if err := m.check(); err != nil {
 			return orig, vari, err
 		}
-		order := []bool{false, true}
-		if round%2 == 1 {
-			order = []bool{true, false}
-		}
-		var o, v float64
-		for _, side := range order {
-			ns, err := run(side)
-			if err != nil {
-				return orig, vari, err
-			}
-			if side {
-				v = ns
-			} else {
-				o = ns
-			}
+		o, v, err := run(round)
+		if err != nil {
+			return orig, vari, err
 		}
 		orig, vari = append(orig, o), append(vari, v)
 		if policy.Done(SpeedupRatio(orig, vari), time.Since(start)) {

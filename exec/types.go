@@ -39,8 +39,8 @@ type Options struct {
 	NoSandbox bool          // run without bubblewrap even when it is available
 	Size      int           // size of generated inputs (slice length etc.); default 1000
 
-	Rounds   Rounds        // A/B timing rounds policy; zero fields take DefaultRounds'
-	RunTime  time.Duration // benchmark time of one timing run; default 50ms
+	Rounds   Rounds        // A/B timing rounds policy; zero fields take DefaultMeasureRounds'
+	RunTime  time.Duration // benchmark time of one timing run; default 25ms
 	CacheDir string        // the sandbox's persistent Go build cache; default os.UserCacheDir()/lessonl/gocache
 }
 

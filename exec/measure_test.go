@@ -38,7 +38,7 @@ func testMeasureOpts() Options {
 
 // variantText reads a variant of testdata/runner and fills its template
 // fields.
-func variantText(t *testing.T, path string, data any) string {
+func variantText(t testing.TB, path string, data any) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(runnerDir, path))
 	if err != nil {

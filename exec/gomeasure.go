@@ -89,6 +89,9 @@ func (goLang) measure(m *measurement) (*Report, error) {
 // prepare writes the generated files and the two overlays.
 func (g *goRun) prepare() error {
 	g.readOnly = moduleDirs(g.pkgDir)
+	if len(g.readOnly) == 1 && os.Getenv("GO111MODULE") != "off" {
+		return fmt.Errorf("%s is not in a Go module (no go.mod in its directory or above); run `go mod init` there first", g.m.t.File)
+	}
 	g.tests, g.benches = relatedTests(g.pkgDir, g.gf.file.Name.Name, g.fd)
 	if g.sp.usesCgo {
 		g.noDiff = "the original calls C code, which test files cannot"
@@ -184,6 +187,9 @@ func (g *goRun) run() (*Report, error) {
 		plain, _ := g.overlay("plain.json", false, origTarget)
 		if out, err := g.build(g.origBin+".plain", plain); err == nil && out == "" {
 			return nil, fmt.Errorf("couldn't build the test harness for %s (please report this): %s", rep.Func, firstLines(origOut, 20))
+		}
+		if strings.Contains(origOut, "GOPROXY=off") || strings.Contains(origOut, "module lookup disabled") {
+			return nil, fmt.Errorf("couldn't build the original package: a module it needs is not downloaded, and builds run without network: %s; run `go mod download` in the module first", firstLines(origOut, 5))
 		}
 		return nil, fmt.Errorf("couldn't build the original package: %s; fix the package so `go test -c` builds it", firstLines(origOut, 20))
 	}

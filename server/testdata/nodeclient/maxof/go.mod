@@ -1,0 +1,3 @@
+module example.com/maxof
+
+go 1.22

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"slices"
@@ -493,5 +494,39 @@ func TestSettingsLayers(t *testing.T) {
 	defer h.client.mu.Unlock()
 	if h.client.messageWith("gopls") {
 		t.Error("another tool's settings were reported as unknown keys")
+	}
+}
+
+// TestShowLessonsAnswers: a client that cannot open documents gets the
+// lessons and their Markdown in the answer; one that can gets null and a
+// document.
+func TestShowLessonsAnswers(t *testing.T) {
+	src := "package a\n\nfunc F() int { return 1 }\n"
+	for _, canShow := range []bool{false, true} {
+		caps := fullCaps()
+		caps.Window.ShowDocument.Support = canShow
+		h := newHarness(t, harnessOpts{caps: caps})
+		dir := writeModule(t, map[string]string{"a.go": src})
+		u := h.open(dir+"/a.go", src)
+		raw, err := h.exec(h.ctx(), "lessonl.showLessons", nil, map[string]any{"uri": string(u), "func": "F"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if canShow {
+			h.client.mu.Lock()
+			shown := len(h.client.shown)
+			h.client.mu.Unlock()
+			if len(raw) != 0 && string(raw) != "null" || shown != 1 {
+				t.Errorf("with showDocument: answer %s, %d documents shown", raw, shown)
+			}
+			continue
+		}
+		var ans struct {
+			Markdown string `json:"markdown"`
+			Lessons  []any  `json:"lessons"`
+		}
+		if err := json.Unmarshal(raw, &ans); err != nil || !strings.Contains(ans.Markdown, "No lessons yet") || ans.Lessons == nil {
+			t.Errorf("without showDocument: %s (%v)", raw, err)
+		}
 	}
 }

@@ -204,10 +204,19 @@ H.main(function()
   end)
 
   step(':Lessonl apply (from the diff) writes the variant into the buffer', function()
+    local before = #notes
+    local function refusal()
+      for i = before + 1, #notes do
+        if notes[i].level >= vim.log.levels.WARN then
+          return notes[i].msg
+        end
+      end
+    end
     cmd('Lessonl apply')
     wait(20000, function()
-      return H.buffer_text(src):find('m := xs[0]', 1, true) ~= nil
+      return H.buffer_text(src):find('m := xs[0]', 1, true) ~= nil or refusal() ~= nil
     end, 'the edit')
+    H.eq(refusal(), nil, 'the apply was refused')
     local text = H.buffer_text(src)
     H.not_contains(text:sub(1, text:find('func Min', 1, true)), 'for j := i', 'Max replaced')
     H.contains(text, { 'func Min(xs []int) int {', 'return s[0]' }, 'Min untouched')

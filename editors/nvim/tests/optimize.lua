@@ -253,6 +253,34 @@ H.main(function()
     vim.cmd('close')
   end)
 
+  step('the code action "Show lessons for this function" runs through the plugin', function()
+    api.nvim_win_set_cursor(0, { line_of('func Max') + 2, 1 })
+    local titles
+    local select = vim.ui.select
+    vim.ui.select = function(items, opts, on_choice)
+      titles = {}
+      local pick
+      for _, it in ipairs(items) do
+        local title = opts.format_item and opts.format_item(it) or it[2].title
+        titles[#titles + 1] = title
+        if title:find('Show lessons', 1, true) then
+          pick = it
+        end
+      end
+      on_choice(pick)
+    end
+    local before = api.nvim_get_current_win()
+    say(':lua vim.lsp.buf.code_action()   " and choose Show lessons for this function')
+    local ok, err = pcall(vim.lsp.buf.code_action)
+    H.truthy(ok, tostring(err))
+    wait(10000, function() return titles ~= nil and api.nvim_get_current_win() ~= before end, 'the lessons float')
+    vim.ui.select = select
+    show('code actions on Max', table.concat(titles, '\n'))
+    H.contains(table.concat(titles, '\n'), { 'Optimize with lessons', 'Show lessons for this function' }, 'actions')
+    H.contains(H.buffer_text(0), 'lessons for Max', 'the float')
+    vim.cmd('close')
+  end)
+
   step(':Lessonl report opens the run report', function()
     api.nvim_win_set_cursor(0, { line_of('func Max') + 1, 1 })
     cmd('Lessonl report')

@@ -190,7 +190,7 @@ func loadGoPackage(gf *goFile) *goPkgIndex {
 		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || n == filepath.Base(gf.abs) {
 			continue
 		}
-		if ok, err := build.Default.MatchFile(dir, n); err != nil || !ok {
+		if ok, err := buildContext().MatchFile(dir, n); err != nil || !ok {
 			continue
 		}
 		other, err := readGoFile(filepath.Join(dir, n), nil)
@@ -388,4 +388,18 @@ func mentions(n ast.Node) (idents, sels []string) {
 	}
 	ast.Inspect(n, walk)
 	return idents, sels
+}
+
+// buildContext is go/build's default context plus the -tags of $GOFLAGS,
+// so files are chosen as the go command will choose them.
+func buildContext() *build.Context {
+	ctx := build.Default
+	for _, f := range strings.Fields(os.Getenv("GOFLAGS")) {
+		if v, ok := strings.CutPrefix(f, "-tags="); ok {
+			ctx.BuildTags = append(ctx.BuildTags, strings.Split(v, ",")...)
+		} else if v, ok := strings.CutPrefix(f, "--tags="); ok {
+			ctx.BuildTags = append(ctx.BuildTags, strings.Split(v, ",")...)
+		}
+	}
+	return &ctx
 }

@@ -52,6 +52,9 @@ func (goLang) measure(m *measurement) (*Report, error) {
 	if strings.HasSuffix(gf.abs, "_test.go") {
 		return nil, fmt.Errorf("%s is a test file; name a function of the package itself", m.t.File)
 	}
+	if ok, err := buildContext().MatchFile(filepath.Dir(gf.abs), filepath.Base(gf.abs)); err == nil && !ok {
+		return nil, fmt.Errorf("%s is left out of builds on this system by its build constraints (file name suffix or //go:build line); measure it where it builds, or add the tags to GOFLAGS", m.t.File)
+	}
 	var fs []*Func
 	decls := map[string]*ast.FuncDecl{}
 	for _, d := range gf.file.Decls {
@@ -376,13 +379,17 @@ func (g *goRun) differential() (*lessonlResult, bool, error) {
 			case "mismatch":
 				rep.Verdict = Incorrect
 				rep.Failure = &Failure{Input: r.Input, Original: r.Original, Variant: r.Variant}
-				rep.Detail = fmt.Sprintf("the variant differs from the original on a generated input (%s inputs, seed %d): %s\n  input:    %s\n  original: %s\n  variant:  %s",
-					r.Profile, r.Seed, r.Where, r.Input, r.Original, r.Variant)
+				where := ""
+				if r.Where != "" {
+					where = " at " + r.Where
+				}
+				rep.Detail = fmt.Sprintf("the variant differs from the original%s on a generated input (%s inputs, seed %d):\n  input:    %s\n  original: %s\n  variant:  %s",
+					where, r.Profile, r.Seed, r.Input, r.Original, r.Variant)
 				return r, true, nil
 			case "variant_panic":
 				rep.Verdict = Crashed
 				rep.Failure = &Failure{Input: r.Input, Original: r.Original, Variant: r.Variant}
-				rep.Detail = fmt.Sprintf("the variant panics where the original does not (%s inputs, seed %d): %s\n  input:    %s\n  original: %s",
+				rep.Detail = fmt.Sprintf("the variant panics where the original does not (%s inputs, seed %d): %s\n  input:    %s\n  original: returned %s",
 					r.Profile, r.Seed, r.Variant, r.Input, r.Original)
 				return r, true, nil
 			case "variant_timeout":
@@ -783,14 +790,19 @@ func (g *goRun) summary() string {
 	var b strings.Builder
 	switch rep.Verdict {
 	case Faster:
-		fmt.Fprintf(&b, "%.2fx faster", rep.Speedup)
+		fmt.Fprintf(&b, "faster: %.2fx", rep.Speedup)
 	case Slower:
-		fmt.Fprintf(&b, "%.2fx slower", 1/rep.Speedup)
+		fmt.Fprintf(&b, "slower: %.2fx (%.2f times the original's time)", rep.Speedup, 1/rep.Speedup)
 	default:
-		fmt.Fprintf(&b, "no clear difference (%.2fx)", rep.Speedup)
+		fmt.Fprintf(&b, "no clear difference: %.2fx", rep.Speedup)
 	}
 	if rep.SpeedupLow > 0 {
-		fmt.Fprintf(&b, "; speedup %.2fx, 95%% interval %.2fx to %.2fx over %d rounds", rep.Speedup, rep.SpeedupLow, rep.SpeedupHigh, rep.Checks.Rounds)
+		fmt.Fprintf(&b, ", 95%% interval %.2fx to %.2fx over %d rounds", rep.SpeedupLow, rep.SpeedupHigh, rep.Checks.Rounds)
+	} else {
+		fmt.Fprintf(&b, ", no interval from %d rounds", rep.Checks.Rounds)
+	}
+	if rep.Verdict == Same {
+		fmt.Fprintf(&b, " (faster or slower needs the whole interval beyond %.0f%%)", 100*g.m.opts.Floor)
 	}
 	fmt.Fprintf(&b, "; correct on %s", checksText(rep.Checks))
 	if g.noDiff != "" {

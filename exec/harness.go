@@ -469,15 +469,35 @@ func lessonlFloatEqual(x, y float64, bits int) bool {
 // lessonlShow prints a value for a report, cut to about max bytes.
 func lessonlShow(v reflect.Value, max int) string {
 	var s string
-	if !v.IsValid() {
+	switch {
+	case !v.IsValid():
 		s = "<nothing>"
-	} else {
+	case v.Kind() == reflect.String:
+		s = fmt.Sprintf("%q", v)
+	case v.Kind() >= reflect.Bool && v.Kind() <= reflect.Complex128:
+		s = fmt.Sprint(v) // numbers in decimal; %#v would show uints in hex
+	default:
 		s = fmt.Sprintf("%#v", v)
 	}
 	if len(s) > max {
 		s = s[:max] + fmt.Sprintf("... (%d bytes)", len(s))
 	}
 	return s
+}
+
+// lessonlShowResults prints a call's results: the value alone, or a list.
+func lessonlShowResults(vs []reflect.Value, max int) string {
+	if len(vs) == 0 {
+		return "(no results)"
+	}
+	if len(vs) == 1 {
+		return lessonlShow(vs[0], max)
+	}
+	var parts []string
+	for _, v := range vs {
+		parts = append(parts, lessonlShow(v, max))
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }
 
 func lessonlShowList(names []string, vs []reflect.Value, max int) string {
@@ -616,18 +636,18 @@ func lessonlRunDiff(of, vf reflect.Value, names []string, cfg lessonlConfig, emi
 			res.Panics++
 			continue
 		case o2.panicked:
-			res.Original = lessonlShowList(nil, o1.results, 300)
+			res.Original = lessonlShowResults(o1.results, 300)
 			res.Variant = "panic: " + o2.panicVal
 			return fail("variant_panic")
 		case o1.panicked:
 			res.Original = "panic: " + o1.panicVal
-			res.Variant = lessonlShowList(nil, o2.results, 300)
+			res.Variant = lessonlShowResults(o2.results, 300)
 			return fail("mismatch")
 		}
 		for j := range o1.results {
 			if ok, where := lessonlEqual(o1.results[j], o2.results[j], fmt.Sprintf("result %d", j), map[[2]uintptr]bool{}); !ok {
-				res.Original = lessonlShowList(nil, o1.results, 300)
-				res.Variant = lessonlShowList(nil, o2.results, 300)
+				res.Original = lessonlShowResults(o1.results, 300)
+				res.Variant = lessonlShowResults(o2.results, 300)
 				res.Where = where
 				return fail("mismatch")
 			}

@@ -362,6 +362,11 @@ func TestMeasureErrors(t *testing.T) {
 				t.Fatalf("error %v: want one naming the supported files", err)
 			}
 		}},
+		{"not built here", Target{File: filepath.Join(runnerDir, "locate/ignored_windows.go"), Func: "center2"}, func(t *testing.T, err error) {
+			if err == nil || !strings.Contains(err.Error(), "build constraints") {
+				t.Fatalf("error %v", err)
+			}
+		}},
 		{"test file", Target{File: filepath.Join(runnerDir, "maxval/maxval_test.go"), Func: "TestMax"}, func(t *testing.T, err error) {
 			if err == nil || !strings.Contains(err.Error(), "test file") {
 				t.Fatalf("error %v", err)

@@ -9,7 +9,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/lessonl/lessonl/exec"
 )
@@ -118,29 +117,16 @@ func printReport(w io.Writer, r *exec.Report, o exec.Options) {
 		}
 		checks = append(checks, s)
 	}
-	if len(checks) == 0 {
-		checks = append(checks, "none")
+	if len(checks) > 0 {
+		fmt.Fprintf(w, "checked     %s\n", strings.Join(checks, "; "))
 	}
-	fmt.Fprintf(w, "checked     %s\n", strings.Join(checks, "; "))
 	if r.Sandboxed {
 		fmt.Fprintln(w, "sandbox     bubblewrap (no network, read-only files, limits)")
 	} else {
 		fmt.Fprintln(w, "sandbox     NOT sandboxed: rlimits and timeouts only (see lessonl doctor)")
 	}
-	if r.Failure != nil {
-		f := r.Failure
-		if f.Test != "" {
-			fmt.Fprintf(w, "failing     %s\n", f.Test)
-		}
-		if f.Input != "" {
-			fmt.Fprintf(w, "input       %s\n", f.Input)
-		}
-		if f.Original != "" && f.Test == "" {
-			fmt.Fprintf(w, "original    %s\n", f.Original)
-		}
-		if f.Variant != "" && f.Test == "" {
-			fmt.Fprintf(w, "variant     %s\n", f.Variant)
-		}
+	if r.Failure != nil && r.Failure.Test != "" {
+		fmt.Fprintf(w, "failing     %s\n", r.Failure.Test)
 	}
 	if r.Detail != "" {
 		fmt.Fprintf(w, "\n%s\n", r.Detail)
@@ -148,13 +134,16 @@ func printReport(w io.Writer, r *exec.Report, o exec.Options) {
 }
 
 func nsText(ns float64) string {
-	d := time.Duration(ns * float64(time.Nanosecond))
 	switch {
 	case ns <= 0:
 		return "-"
-	case ns < 1000:
-		return fmt.Sprintf("%.1f ns", ns)
+	case ns < 1e3:
+		return fmt.Sprintf("%.3g ns", ns)
+	case ns < 1e6:
+		return fmt.Sprintf("%.3g µs", ns/1e3)
+	case ns < 1e9:
+		return fmt.Sprintf("%.3g ms", ns/1e6)
 	default:
-		return d.Round(time.Duration(max(1, int64(d)/1000))).String()
+		return fmt.Sprintf("%.3g s", ns/1e9)
 	}
 }

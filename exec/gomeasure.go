@@ -42,6 +42,7 @@ type goRun struct {
 	benches  []string // package benchmarks that exercise the function
 	noDiff   string   // why the differential files were left out, or ""
 	diffRan  bool     // the differential check compared some inputs: the A/B benchmark can run
+	noInputs string   // why inputs cannot be generated, or ""
 }
 
 func (goLang) measure(m *measurement) (*Report, error) {
@@ -236,6 +237,9 @@ func (g *goRun) run() (*Report, error) {
 		if res != nil {
 			cases, panics = res.Cases, res.Panics
 			g.diffRan = res.Status == "ok" || res.Status == "stopped" || res.Status == "unstable"
+			if res.Status == "unsupported" {
+				g.noInputs = res.Note
+			}
 			rep.Checks.GeneratedCases = res.Cases
 			if res.Cases > 0 {
 				for s := int64(1); s <= diffSeeds; s++ {
@@ -267,12 +271,18 @@ func (g *goRun) run() (*Report, error) {
 	if !verified && rep.Verdict == "" {
 		rep.Verdict = Unverified
 		why := "no package test exercises it"
+		if len(g.tests) > 0 {
+			why = "the package's tests that call it (" + strings.Join(g.tests, ", ") + ") did not run"
+		}
 		if g.noDiff != "" {
 			why += " and the differential check could not run: " + g.noDiff
 		} else if cases-panics < minDiffCases {
 			why += fmt.Sprintf(" and the original returned normally on only %d generated inputs", cases-panics)
 		}
-		rep.Detail = "correctness could not be checked: " + why + "; add a test that calls " + rep.Func + "\n" + rep.Detail
+		if len(g.tests) == 0 {
+			why += "; add a test that calls " + rep.Func
+		}
+		rep.Detail = "correctness could not be checked: " + why + "\n" + rep.Detail
 	}
 	return rep, nil
 }
@@ -403,6 +413,18 @@ func (g *goRun) differential() (*lessonlResult, bool, error) {
 		}
 		// No result: the process died. Whose call was it in?
 		last := to.lastCase
+		if last == nil && !res.TimedOut {
+			// The harness never started: a TestMain that exits early, or
+			// the variant's init. The original binary tells which.
+			oout, _, err := g.runBinary(g.origBin, []string{"-test.run=^" + diffTest + "$", "-test.v", "-test.timeout=" + timeout.String()},
+				[]string{"LESSONL_DIFF=" + string(cj)}, timeout+10*time.Second)
+			if err != nil {
+				return nil, false, err
+			}
+			if parseTestOutput(oout).result == nil {
+				return &lessonlResult{Status: "stopped", Note: "the package's test binary does not run the generated test (a TestMain that exits early?): " + firstLines(parseTestOutput(oout).tail, 4)}, false, nil
+			}
+		}
 		if last != nil && last.Call == "original" && !res.TimedOut {
 			if last.Case == 0 {
 				return &lessonlResult{Status: "stopped", Note: "the original crashed on the first generated input: " + firstLines(to.crash, 3)}, false, nil
@@ -598,6 +620,9 @@ func (g *goRun) timing(verified bool) (bool, error) {
 	case len(g.benches) > 0:
 		pattern = "^(" + strings.Join(g.benches, "|") + ")$"
 		benchDesc = strings.Join(g.benches, ", ") + " (the package's; original and variant binaries alternate)"
+	case g.noInputs != "":
+		rep.Detail = "not timed: no benchmark of the package calls it, and inputs for a generated one: " + g.noInputs
+		return true, nil
 	case g.noDiff == "" || !strings.Contains(g.noDiff, "do not compile") && !strings.Contains(g.noDiff, "C code"):
 		if g.diffRan {
 			pattern, inProcess = "^"+genABBench+"$", true
@@ -628,6 +653,18 @@ func (g *goRun) timing(verified bool) (bool, error) {
 			return r, nil
 		}
 		to := parseTestOutput(out)
+		if started := strings.HasPrefix(out, "goos: ") || strings.Contains(out, "\ngoos: "); variant && inProcess && !started {
+			// Did the benchmark not run at all? The original binary runs the
+			// same one (its original against itself): if it fails too, the
+			// package's test binary is the cause, not the variant.
+			oout, ores, err := g.runBinary(g.origBin, []string{"-test.run=^$", "-test.bench=" + pattern, "-test.benchtime=" + benchtime, "-test.count=1", "-test.timeout=" + wall.String()}, env, wall+5*time.Second)
+			if err != nil {
+				return nil, err
+			}
+			if r := parseBench(oout); len(r) == 0 || ores.ExitCode != 0 {
+				return nil, &timingError{msg: "the package's test binary does not run the generated benchmark: " + firstLines(parseTestOutput(oout).tail, 4)}
+			}
+		}
 		if !variant || inProcess && strings.Contains(out, "--- SKIP") {
 			why := firstLines(to.tail, 6)
 			if m := regexp.MustCompile(`(?m)^\s+\S+\.go:\d+: (.*)\n--- SKIP`).FindStringSubmatch(out); m != nil {

@@ -252,6 +252,12 @@ func TestMeasureVerdicts(t *testing.T) {
 				}
 			}},
 		{name: "unverifiable", file: "count/count.go", fn: "Drain", variant: "count/same.go.txt", want: []Verdict{Unverified}},
+		{name: "testmain-exits", file: "mainexit/mainexit.go", fn: "Double", variant: "mainexit/times.go.txt", want: []Verdict{Unverified},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "TestMain") {
+					t.Errorf("detail %q: want the TestMain named as the cause", r.Detail)
+				}
+			}},
 		{name: "build-error", fn: "Checksum", variant: "builderr.go.txt", want: []Verdict{BuildFailed},
 			check: func(t *testing.T, r *Report) {
 				if !strings.Contains(r.Detail, "variant.go:4") || !strings.Contains(r.Detail, "undefined: fnvPrime") {

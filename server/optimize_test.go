@@ -214,7 +214,6 @@ func TestOptimizeEndToEnd(t *testing.T) {
 	}
 	unresolved := *acts[1]
 	resolved, err := h.srv.CodeActionResolve(h.ctx(), acts[1])
-	skipWithoutSplice(t, err)
 	if err != nil || resolved.Edit == nil {
 		t.Fatalf("codeAction/resolve: %+v, %v", resolved, err)
 	}
@@ -266,7 +265,6 @@ func TestApplyRefusals(t *testing.T) {
 	apply := func(args map[string]any) handlers.ApplyResult {
 		t.Helper()
 		raw, err := h.exec(h.ctx(), "lessonl.apply", nil, args)
-		skipWithoutSplice(t, err)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -489,15 +487,6 @@ func isBelow(ppid map[int]int, p, root int) bool {
 		}
 	}
 	return false
-}
-
-// skipWithoutSplice skips the apply steps until the runner exports
-// exec.Apply (handlers.ErrNoSplice); they run as soon as it does.
-func skipWithoutSplice(t *testing.T, err error) {
-	t.Helper()
-	if err != nil && strings.Contains(err.Error(), handlers.ErrNoSplice.Error()) {
-		t.Skip("exec.Apply is not there yet: the apply steps wait for it")
-	}
 }
 
 // descendants lists the live processes below pid.

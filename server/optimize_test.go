@@ -386,6 +386,11 @@ func TestCancel(t *testing.T) {
 			created := len(h.client.created)
 			h.client.mu.Unlock()
 			checkProgress(t, prog, "canceled")
+			for _, e := range prog {
+				if strings.Contains(e.Message, "failed") {
+					t.Fatalf("the model did not hang: %+v", e)
+				}
+			}
 			if prog[0].Token != "s:"+token || created != 0 {
 				t.Errorf("progress on %s (%d created), want the client's token %s", prog[0].Token, created, token)
 			}

@@ -28,7 +28,7 @@ function fail(msg) {
   process.exit(1);
 }
 function check(cond, msg) {
-  if (!cond) fail(msg);
+  if (!cond) throw new Error(msg);
 }
 function step(name) {
   console.log(`-- ${name}`);
@@ -224,7 +224,7 @@ try {
   const run1 = conn.sendRequest('workspace/executeCommand', { command: 'lessonl.optimize', arguments: [{ uri, position: other }], workDoneToken: tok1 }, cts.token);
   await waitFor(() => started(tok1), 'the first hanging run to start');
   cts.cancel();
-  const err1 = await within(run1.then(() => null, (e) => e), 'the cancelled request to answer');
+  const err1 = await within(run1.then((v) => ({ resolved: v }), (e) => e), 'the cancelled request to answer');
   check(err1 && err1.code === LSPErrorCodes.RequestCancelled, `cancelled request answered ${JSON.stringify(err1)}`);
   await waitFor(() => ends(tok1).length === 1, 'the first run to end');
   checkProgress(tok1, 'canceled');
@@ -234,7 +234,7 @@ try {
   const run2 = conn.sendRequest('workspace/executeCommand', { command: 'lessonl.optimize', arguments: [{ uri, position: other }], workDoneToken: tok2 });
   await waitFor(() => started(tok2), 'the second hanging run to start');
   conn.sendNotification('window/workDoneProgress/cancel', { token: tok2 });
-  const err2 = await within(run2.then(() => null, (e) => e), 'the progress-cancelled request to answer');
+  const err2 = await within(run2.then((v) => ({ resolved: v }), (e) => e), 'the progress-cancelled request to answer');
   check(err2 && err2.code === LSPErrorCodes.RequestCancelled, `progress-cancelled request answered ${JSON.stringify(err2)}`);
   await waitFor(() => ends(tok2).length === 1, 'the second run to end');
   checkProgress(tok2, 'canceled');

@@ -75,7 +75,7 @@ func (goLang) measure(m *measurement) (*Report, error) {
 		pkgDir: filepath.Dir(gf.abs),
 		src:    filepath.Join(m.work, "src"),
 	}
-	g.sp, err = spliceGo(gf, g.fd, g.idx, m.variant, true)
+	g.sp, err = spliceGo(gf, g.fd, g.idx, m.variant, spliceOpts{addImports: true, lineDirectives: true})
 	if err != nil {
 		var se *spliceError
 		if errors.As(err, &se) {

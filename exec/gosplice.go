@@ -167,7 +167,12 @@ func normalized(fset *token.FileSet, n ast.Node) string {
 // restated declarations are dropped, functions of the same file it redefines
 // are replaced, and anything that would change other package-level
 // declarations is refused.
-func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string, addImports bool) (*goSplice, error) {
+// spliceOpts: addImports lets goimports add missing imports (slow when a
+// package is unknown); lineDirectives maps compiler messages to the
+// variant's own lines (for measuring, not for the user's file).
+type spliceOpts struct{ addImports, lineDirectives bool }
+
+func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string, o spliceOpts) (*goSplice, error) {
 	code := extractCode(variant)
 	if strings.TrimSpace(code) == "" {
 		return nil, spliceErrorf("the variant is empty; it must hold the whole function %s", goFuncName(fd))
@@ -293,11 +298,24 @@ func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string, add
 		if docStart.IsValid() {
 			start = docStart
 		}
-		fmt.Fprintf(&block, "\n//line %s:%d\n", variantName, vfset.Position(start).Line)
+		block.WriteString("\n")
+		if d == ast.Decl(vtarget) && fd.Doc != nil {
+			// The user's doc comment stays with the function; the variant's
+			// own is dropped.
+			block.WriteString(gf.text(fd.Doc))
+			block.WriteString("\n")
+			start = vtarget.Pos()
+		}
+		if o.lineDirectives {
+			fmt.Fprintf(&block, "//line %s:%d\n", variantName, vfset.Position(start).Line)
+		}
 		if gd, ok := d.(*ast.GenDecl); ok && len(keepSpecs[gd]) != len(gd.Specs) {
 			// Only some specs are new: write them one by one.
 			for _, s := range keepSpecs[gd] {
-				fmt.Fprintf(&block, "//line %s:%d\n%s %s\n", variantName, vfset.Position(s.Pos()).Line, gd.Tok, vsrc[voff(s.Pos()):voff(s.End())])
+				if o.lineDirectives {
+					fmt.Fprintf(&block, "//line %s:%d\n", variantName, vfset.Position(s.Pos()).Line)
+				}
+				fmt.Fprintf(&block, "%s %s\n", gd.Tok, vsrc[voff(s.Pos()):voff(s.End())])
 			}
 			continue
 		}
@@ -312,8 +330,14 @@ func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string, add
 	}
 	base := filepath.Base(gf.path)
 	endPos := gf.fset.Position(fd.End())
-	restore := fmt.Sprintf("//line %s:%d:%d\n", base, endPos.Line, endPos.Column)
+	restore := ""
+	if o.lineDirectives {
+		restore = fmt.Sprintf("//line %s:%d:%d\n", base, endPos.Line, endPos.Column)
+	}
 	start := gf.off(fd.Pos())
+	if fd.Doc != nil {
+		start = gf.off(fd.Doc.Pos())
+	}
 	lead := ""
 	if start > 0 && src[start-1] != '\n' {
 		lead = "\n"
@@ -329,15 +353,6 @@ func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string, add
 		replacedNames = append(replacedNames, key)
 	}
 	sort.Strings(replacedNames)
-	if imp := missingImports(gf.file, newImports); imp != "" {
-		at := gf.off(gf.file.Name.End())
-		for _, d := range gf.file.Decls {
-			if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
-				at = gf.off(g.End())
-			}
-		}
-		edits = append(edits, edit{at, at, []byte("\n" + imp)})
-	}
 	sort.Slice(edits, func(i, j int) bool { return edits[i].from < edits[j].from })
 	var out bytes.Buffer
 	prev := 0
@@ -350,7 +365,11 @@ func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string, add
 		prev = e.to
 	}
 	out.Write(src[prev:])
-	file := tidyImports(gf.abs, out.Bytes(), idx.decls, addImports)
+	merged, err := addImports(gf.abs, out.Bytes(), newImports)
+	if err != nil {
+		return nil, spliceErrorf("the variant does not fit in %s: %v", base, shortParseError(err))
+	}
+	file := tidyImports(gf.abs, merged, idx.decls, o.addImports)
 	if _, err := parser.ParseFile(token.NewFileSet(), gf.abs, file, parser.ParseComments); err != nil {
 		return nil, spliceErrorf("the variant does not fit in %s: %v", base, shortParseError(err))
 	}
@@ -360,30 +379,35 @@ func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string, add
 	return sp, nil
 }
 
-// missingImports renders an import declaration for the variant's imports
-// that the file lacks, or "".
-func missingImports(f *ast.File, want []*ast.ImportSpec) string {
+// addImports adds the variant's imports that src lacks to its import
+// declaration, and formats it.
+func addImports(filename string, src []byte, want []*ast.ImportSpec) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
 	have := map[string]bool{}
 	for _, im := range f.Imports {
 		have[importKey(im)] = true
 	}
-	var b strings.Builder
 	for _, im := range want {
-		k := importKey(im)
-		if have[k] || im.Path.Value == `"C"` {
+		p, err := strconv.Unquote(im.Path.Value)
+		if err != nil || p == "C" || have[importKey(im)] {
 			continue
 		}
-		have[k] = true
+		have[importKey(im)] = true
+		name := ""
 		if im.Name != nil {
-			fmt.Fprintf(&b, "\t%s %s\n", im.Name.Name, im.Path.Value)
-		} else {
-			fmt.Fprintf(&b, "\t%s\n", im.Path.Value)
+			name = im.Name.Name
 		}
+		astutil.AddNamedImport(fset, f, name, p)
 	}
-	if b.Len() == 0 {
-		return ""
+	var b bytes.Buffer
+	if err := format.Node(&b, fset, f); err != nil {
+		return nil, err
 	}
-	return "import (\n" + b.String() + ")\n"
+	return b.Bytes(), nil
 }
 
 func importKey(im *ast.ImportSpec) string {

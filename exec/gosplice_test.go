@@ -18,8 +18,9 @@ var updateGolden = flag.Bool("update-golden", false, "rewrite the want sections 
 
 // The splice cases are txtar files: a comment with "target: NAME", the
 // package's files, the variant, and what splicing must give: want.go (the
-// target file with the variant in place), want_orig.go (the test file with
-// the original under its private name) or want_error.
+// target file with the variant in place, as measured), want_orig.go (the
+// test file with the original under its private name), want_apply.go (what
+// Apply gives an editor) or want_error.
 func TestSpliceGolden(t *testing.T) {
 	files, _ := filepath.Glob("testdata/splice/*.txtar")
 	if len(files) == 0 {
@@ -59,12 +60,17 @@ func TestSpliceGolden(t *testing.T) {
 			}
 			fd := findDecl(t, gf, target)
 			got := map[string]string{}
-			sp, err := spliceGo(gf, fd, loadGoPackage(gf), variant, true)
+			sp, err := spliceGo(gf, fd, loadGoPackage(gf), variant, spliceOpts{addImports: true, lineDirectives: true})
 			if err != nil {
 				got["want_error"] = err.Error() + "\n"
 			} else {
 				got["want.go"] = string(sp.file)
 				got["want_orig.go"] = string(sp.origCopy)
+				applied, err := Apply(Target{File: main, Func: target}, variant)
+				if err != nil {
+					t.Fatalf("Apply: %v", err)
+				}
+				got["want_apply.go"] = string(applied)
 				for name, src := range got {
 					if _, err := parser.ParseFile(token.NewFileSet(), name, src, 0); err != nil {
 						t.Errorf("%s does not parse: %v", name, err)
@@ -78,7 +84,7 @@ func TestSpliceGolden(t *testing.T) {
 						keep = append(keep, f)
 					}
 				}
-				for _, name := range []string{"want.go", "want_orig.go", "want_error"} {
+				for _, name := range []string{"want.go", "want_orig.go", "want_apply.go", "want_error"} {
 					if s, ok := got[name]; ok {
 						keep = append(keep, txtar.File{Name: name, Data: []byte(s)})
 					}
@@ -151,7 +157,7 @@ func FuzzSplice(f *testing.F) {
 		if fd == nil {
 			return
 		}
-		sp, err := spliceGo(gf, fd, loadGoPackage(gf), string(variant), false)
+		sp, err := spliceGo(gf, fd, loadGoPackage(gf), string(variant), spliceOpts{lineDirectives: true})
 		if err != nil {
 			if _, ok := err.(*spliceError); !ok {
 				t.Fatalf("error %T %v: want a *spliceError", err, err)

@@ -185,6 +185,48 @@ H.main(function()
     H.eq(api.nvim_get_current_buf(), src, 'back in the source')
   end)
 
+  step(':Lessonl lessons shows the lessons in a float', function()
+    api.nvim_win_set_cursor(0, { line_of('func Max') + 2, 1 })
+    local before = api.nvim_get_current_win()
+    cmd('Lessonl lessons')
+    wait(10000, function() return api.nvim_get_current_win() ~= before end, 'the float')
+    local win = api.nvim_get_current_win()
+    H.truthy(api.nvim_win_get_config(win).relative ~= '', 'a floating window')
+    show('lessons float', H.buffer_text(0))
+    H.contains(H.buffer_text(0), { 'lessons for Max', 'A single pass that keeps the running maximum',
+      'undefined helper maxOf' }, 'lessons')
+    vim.cmd('close')
+  end)
+
+  step('the code action "Show lessons for this function" runs through the plugin', function()
+    api.nvim_win_set_cursor(0, { line_of('func Max') + 2, 1 })
+    local titles
+    local select = vim.ui.select
+    vim.ui.select = function(items, opts, on_choice)
+      titles = {}
+      local pick
+      for _, it in ipairs(items) do
+        local title = opts.format_item and opts.format_item(it) or it[2].title
+        titles[#titles + 1] = title
+        if title:find('Show lessons', 1, true) then
+          pick = it
+        end
+      end
+      on_choice(pick)
+    end
+    local before = api.nvim_get_current_win()
+    say(':lua vim.lsp.buf.code_action()   " and choose Show lessons for this function')
+    local ok, err = pcall(vim.lsp.buf.code_action)
+    H.truthy(ok, tostring(err))
+    wait(10000, function() return titles ~= nil and api.nvim_get_current_win() ~= before end, 'the lessons float')
+    vim.ui.select = select
+    show('code actions on Max', table.concat(titles, '\n'))
+    H.contains(table.concat(titles, '\n'), { 'Optimize with lessons', 'Apply optimized variant (',
+      'Show lessons for this function' }, 'actions')
+    H.contains(H.buffer_text(0), 'lessons for Max', 'the float')
+    vim.cmd('close')
+  end)
+
   step(':Lessonl diff opens original and variant side by side', function()
     cmd('Lessonl diff')
     local wins = api.nvim_tabpage_list_wins(0)
@@ -228,6 +270,24 @@ H.main(function()
     wait(5000, function() return notes_text():find('applied the', 1, true) ~= nil end, 'apply message')
   end)
 
+  step('a second apply is refused: the function is no longer the one measured', function()
+    local text = H.buffer_text(src)
+    local before = #notes
+    cmd('Lessonl apply Max')
+    local function refusal()
+      for i = before + 1, #notes do
+        if notes[i].msg:find('changed since it was optimized', 1, true) then
+          return notes[i]
+        end
+      end
+    end
+    wait(10000, function() return refusal() ~= nil end, 'the refusal')
+    vim.wait(300) -- room for a duplicate
+    H.eq(refusal().level, vim.log.levels.WARN, 'a warning')
+    H.eq(#notes - before, 1, 'shown once')
+    H.eq(H.buffer_text(src), text, 'the buffer is untouched')
+  end)
+
   step('hover on the function shows the speedup', function()
     local row = line_of('func Max')
     api.nvim_win_set_cursor(0, { row, 6 })
@@ -238,47 +298,6 @@ H.main(function()
     local value = hover.contents.value or hover.contents
     show('hover on Max', value)
     H.contains(value, { string.format('%.2f× faster', result.speedup), 'alpha:1b', 'round 1' }, 'hover')
-  end)
-
-  step(':Lessonl lessons shows the lessons in a float', function()
-    api.nvim_win_set_cursor(0, { line_of('func Max') + 2, 1 })
-    local before = api.nvim_get_current_win()
-    cmd('Lessonl lessons')
-    wait(10000, function() return api.nvim_get_current_win() ~= before end, 'the float')
-    local win = api.nvim_get_current_win()
-    H.truthy(api.nvim_win_get_config(win).relative ~= '', 'a floating window')
-    show('lessons float', H.buffer_text(0))
-    H.contains(H.buffer_text(0), { 'lessons for Max', 'A single pass that keeps the running maximum',
-      'undefined helper maxOf' }, 'lessons')
-    vim.cmd('close')
-  end)
-
-  step('the code action "Show lessons for this function" runs through the plugin', function()
-    api.nvim_win_set_cursor(0, { line_of('func Max') + 2, 1 })
-    local titles
-    local select = vim.ui.select
-    vim.ui.select = function(items, opts, on_choice)
-      titles = {}
-      local pick
-      for _, it in ipairs(items) do
-        local title = opts.format_item and opts.format_item(it) or it[2].title
-        titles[#titles + 1] = title
-        if title:find('Show lessons', 1, true) then
-          pick = it
-        end
-      end
-      on_choice(pick)
-    end
-    local before = api.nvim_get_current_win()
-    say(':lua vim.lsp.buf.code_action()   " and choose Show lessons for this function')
-    local ok, err = pcall(vim.lsp.buf.code_action)
-    H.truthy(ok, tostring(err))
-    wait(10000, function() return titles ~= nil and api.nvim_get_current_win() ~= before end, 'the lessons float')
-    vim.ui.select = select
-    show('code actions on Max', table.concat(titles, '\n'))
-    H.contains(table.concat(titles, '\n'), { 'Optimize with lessons', 'Show lessons for this function' }, 'actions')
-    H.contains(H.buffer_text(0), 'lessons for Max', 'the float')
-    vim.cmd('close')
   end)
 
   step(':Lessonl report opens the run report', function()

@@ -203,6 +203,9 @@ func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string, o s
 				keep = append(keep, d)
 				continue
 			}
+			if isTestFunc(d) || d.Recv == nil && d.Name.Name == "main" && gf.file.Name.Name != "main" {
+				continue // a model's demo or test of its code: not part of the variant
+			}
 			if d.Name.Name == "init" || d.Name.Name == "_" {
 				keep = append(keep, d)
 				continue
@@ -377,6 +380,30 @@ func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string, o s
 	sp := &goSplice{file: file, replaced: replacedNames}
 	sp.origCopy, sp.usesCgo = originalCopy(gf, fd, replace, idx)
 	return sp, nil
+}
+
+// isTestFunc reports whether fd looks like a test, benchmark, fuzz target or
+// example: it belongs in a _test.go file, not in the variant.
+func isTestFunc(fd *ast.FuncDecl) bool {
+	if fd.Recv != nil {
+		return false
+	}
+	name := fd.Name.Name
+	if isTestName(name, "Example") && fd.Type.Params.NumFields() == 0 {
+		return true
+	}
+	if !isTestName(name, "Test") && !isTestName(name, "Benchmark") && !isTestName(name, "Fuzz") {
+		return false
+	}
+	if fd.Type.Params.NumFields() != 1 {
+		return false
+	}
+	star, ok := fd.Type.Params.List[0].Type.(*ast.StarExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := star.X.(*ast.SelectorExpr)
+	return ok && (sel.Sel.Name == "T" || sel.Sel.Name == "B" || sel.Sel.Name == "F" || sel.Sel.Name == "M")
 }
 
 // addImports adds the variant's imports that src lacks to its import

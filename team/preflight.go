@@ -38,7 +38,7 @@ func Preflight(ctx context.Context, agents []Agent, pull func(model, host string
 			_, err := c.Version(vctx)
 			cancel()
 			if err != nil {
-				return fmt.Errorf("Ollama is not reachable at %s: start it with `ollama serve` (or set OLLAMA_HOST / --host to a running one): %w", host, err)
+				return &UnreachableError{Host: host, Err: err}
 			}
 		}
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -66,6 +66,18 @@ func Preflight(ctx context.Context, agents []Agent, pull func(model, host string
 	}
 	return nil
 }
+
+// UnreachableError says no Ollama answered at Host.
+type UnreachableError struct {
+	Host string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("Ollama is not reachable at %s: start it with `ollama serve` (or set OLLAMA_HOST / --host to a running one): %v", e.Host, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
 
 func sortLessons(ls []vectorbank.Lesson) {
 	sort.Slice(ls, func(i, j int) bool { return ls[i].ID < ls[j].ID })

@@ -1,0 +1,400 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	udiff "github.com/aymanbagabas/go-udiff"
+	"golang.org/x/term"
+
+	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/team"
+	"github.com/lessonl/lessonl/vectorbank"
+)
+
+func init() {
+	register(&command{
+		name:    "optimize",
+		summary: "make a function faster with a team of local models that learn from each other",
+		run:     runOptimize,
+	})
+}
+
+const optimizeUsage = "[--json] [--models m1,m2,m3] [--host URL] [--rounds T] [--lessons k] [--scope problem|project|all] [--apply] [--pull] [--store DIR] FILE:FUNC"
+
+func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("optimize", optimizeUsage, stderr)
+	var (
+		asJSON      = fs.Bool("json", false, "print one JSON object instead of text")
+		models      = fs.String("models", "", "agents, comma-separated MODEL or MODEL@HOST (default $LESSONL_MODELS, else "+strings.Join(team.DefaultModels, ",")+")")
+		host        = fs.String("host", "", "Ollama host for agents without @HOST (default $OLLAMA_HOST, else "+team.DefaultHost+")")
+		rounds      = fs.Int("rounds", team.DefaultRounds, "rounds T")
+		lessons     = fs.Int("lessons", team.DefaultLessons, "lessons k given to every agent each round")
+		scope       = fs.String("scope", "all", "where lessons come from: problem, project or all")
+		apply       = fs.Bool("apply", false, "write the best variant into FILE if it is verified faster and FILE did not change meanwhile")
+		pull        = fs.Bool("pull", false, "pull missing models without asking (default on a terminal: ask)")
+		store       = fs.String("store", "", "lesson store directory (default $LESSONL_HOME, else $XDG_DATA_HOME/lessonl)")
+		embedder    = fs.String("embedder", "hash", "lesson embedder: hash (built in) or ollama:MODEL")
+		selection   = fs.String("selection", "lessonl", "lesson selection: lessonl, speedup, relevance or random (ablations)")
+		noLessons   = fs.Bool("no-lessons", false, "ablation: agents never see lessons")
+		noFactor    = fs.Bool("no-factor", false, "ablation: ignore effectiveness factors")
+		single      = fs.Bool("single", false, "ablation: one agent only (the first model)")
+		parallel    = fs.Int("parallel", 0, "agents generating at once (default all; 1 when one Ollama host serves one model at a time)")
+		callTimeout = fs.Duration("call-timeout", team.DefaultCallTimeout, "bound on every model call")
+		timeout     = fs.Duration("timeout", 2*time.Minute, "bound on measuring one variant")
+		floor       = fs.Float64("floor", 0.05, "noise floor: faster only when the whole interval is above 1+floor")
+		noSandbox   = fs.Bool("no-sandbox", false, "run variants without bubblewrap (rlimits and timeouts only)")
+	)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want FILE:FUNC, got %d arguments; usage: lessonl optimize %s", len(pos), optimizeUsage)
+	}
+	file, fn, ok := splitTarget(pos[0])
+	if !ok {
+		return usagef("%q is not FILE:FUNC; name the function after the last colon, e.g. sum.go:Sum or list.go:(*List).Len", pos[0])
+	}
+	sc := vectorbank.Scope(*scope)
+	if sc != vectorbank.ScopeProblem && sc != vectorbank.ScopeProject && sc != vectorbank.ScopeAll {
+		return usagef("--scope %q: want problem, project or all", *scope)
+	}
+	switch vectorbank.Strategy(*selection) {
+	case vectorbank.StrategyLessonL, vectorbank.StrategySpeedup, vectorbank.StrategyRelevance, vectorbank.StrategyRandom:
+	default:
+		return usagef("--selection %q: want lessonl, speedup, relevance or random", *selection)
+	}
+	if *rounds < 1 || *lessons < 0 {
+		return usagef("--rounds must be at least 1 and --lessons at least 0")
+	}
+
+	if *host == "" {
+		*host = os.Getenv("OLLAMA_HOST")
+	}
+	spec := *models
+	if spec == "" {
+		spec = os.Getenv("LESSONL_MODELS")
+	}
+	if spec == "" {
+		spec = strings.Join(team.DefaultModels, ",")
+	}
+	agents, err := team.ParseAgents(spec, *host)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if *single {
+		agents = agents[:1]
+	}
+
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("couldn't read %s: %w", file, err)
+	}
+	target := exec.Target{File: file, Func: fn}
+	f, err := exec.Locate(target)
+	if err != nil {
+		return err
+	}
+
+	tty := isTerminal(stdout) && !*asJSON
+	ask := func(model, host string) bool {
+		if *pull {
+			return true
+		}
+		if !tty || !isTerminal(os.Stdin) {
+			return false
+		}
+		fmt.Fprintf(stderr, "Model %s is not on %s. Pull it now? [y/N] ", model, host)
+		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+		return strings.HasPrefix(strings.ToLower(strings.TrimSpace(line)), "y")
+	}
+	if err := team.Preflight(ctx, agents, ask, pullProgress(stderr)); err != nil {
+		var ue *team.UnreachableError
+		if errors.As(err, &ue) {
+			return fmt.Errorf("%w\nNo Ollama here? Watch the whole loop with a scripted team instead:\n  go run ./cmd/lessonl ollamatest --script team/ollamatest/testdata/example.json --addr 127.0.0.1:11434 &\n  go run ./cmd/lessonl optimize --models qwen2.5-coder:7b,deepseek-coder:6.7b,qwen2.5-coder:14b examples/sum/sum.go:Sum\n(from a checkout; see README, \"Try it without Ollama\")", err)
+		}
+		return err
+	}
+
+	dir := *store
+	if dir == "" {
+		dir = vectorbank.DefaultDir()
+	}
+	emb, err := vectorbank.EmbedderByName(*embedder, *host)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	bank, err := vectorbank.Open(dir, emb)
+	if err != nil {
+		return err
+	}
+	defer bank.Close()
+
+	cfg := team.Config{
+		Agents: agents, Rounds: *rounds, Lessons: *lessons, Scope: sc,
+		Selection: vectorbank.Strategy(*selection), NoLessons: *noLessons || *lessons == 0, NoFactor: *noFactor,
+		Parallel: *parallel, CallTimeout: *callTimeout, Project: team.ProjectOf(file),
+		Measure: exec.Options{Floor: *floor, Timeout: *timeout, NoSandbox: *noSandbox},
+	}
+	var render func(team.Event)
+	switch {
+	case *asJSON:
+		render = nil
+	case tty:
+		render = newLiveRenderer(stdout, *rounds).event
+	default:
+		render = plainRenderer(stdout)
+	}
+	res, runErr := team.Run(ctx, team.Problem{Target: target, Func: f}, cfg, bank, render)
+	if res == nil {
+		return runErr
+	}
+	// Apply before reporting, so --json can say whether it did.
+	var applied bool
+	var applyErr error
+	if *apply && runErr == nil {
+		applied, applyErr = applyBest(file, src, f, res)
+	}
+	if *asJSON {
+		if err := writeOptimizeJSON(stdout, res, applied); err != nil {
+			return err
+		}
+	} else {
+		printSummary(stdout, f, src, res)
+		if applied {
+			fmt.Fprintf(stdout, "\nApplied the %.2f× variant to %s.\n", res.Best.Report.Speedup, file)
+		}
+	}
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			fmt.Fprintln(stderr, "lessonl optimize: cancelled; lessons learned so far are kept")
+			return exitCode(130)
+		}
+		return runErr
+	}
+	if *apply && !applied && applyErr == nil {
+		fmt.Fprintln(stderr, "lessonl optimize: nothing applied: no variant was verified faster")
+	}
+	return applyErr
+}
+
+// applyBest writes the best variant into file only when it is verified
+// faster after the re-measurement and the file is unchanged since the start.
+func applyBest(file string, before []byte, f *exec.Func, res *team.Result) (bool, error) {
+	b := res.Best
+	if b == nil || b.Report == nil || b.Report.Verdict != exec.Faster {
+		return false, nil
+	}
+	now, err := os.ReadFile(file)
+	if err != nil {
+		return false, fmt.Errorf("couldn't re-read %s before applying: %w", file, err)
+	}
+	if !bytes.Equal(now, before) {
+		return false, fmt.Errorf("%s changed during the run: nothing applied, so your edits are kept; run again or apply by hand", file)
+	}
+	out, err := exec.Apply(exec.Target{File: file, Func: f.Name, Source: now}, b.Code)
+	if err != nil {
+		return false, fmt.Errorf("couldn't splice the best variant into %s: %w", file, err)
+	}
+	info, err := os.Stat(file)
+	if err != nil {
+		return false, err
+	}
+	tmp := file + ".lessonl.tmp"
+	if err := os.WriteFile(tmp, out, info.Mode().Perm()); err != nil {
+		return false, fmt.Errorf("couldn't write %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		os.Remove(tmp)
+		return false, fmt.Errorf("couldn't replace %s: %w", file, err)
+	}
+	return true, nil
+}
+
+type bestJSON struct {
+	Variant     string       `json:"variant"`
+	Verdict     exec.Verdict `json:"verdict"`
+	Speedup     float64      `json:"speedup"`
+	SpeedupLow  float64      `json:"speedup_low"`
+	SpeedupHigh float64      `json:"speedup_high"`
+	Interval    [2]float64   `json:"interval"`
+	Agent       string       `json:"agent"`
+	Model       string       `json:"model"`
+	Round       int          `json:"round"`
+	Report      *exec.Report `json:"report"`
+}
+
+func writeOptimizeJSON(w io.Writer, res *team.Result, applied bool) error {
+	out := struct {
+		Applied        bool                `json:"applied"`
+		Best           *bestJSON           `json:"best"`
+		Variants       []team.Variant      `json:"variants"`
+		LessonsLearned []vectorbank.Lesson `json:"lessons_learned"`
+		LessonsUsed    []vectorbank.Lesson `json:"lessons_used"`
+		Rounds         int                 `json:"rounds"`
+	}{Applied: applied, Variants: res.Variants, LessonsLearned: res.LessonsLearned, LessonsUsed: res.LessonsUsed, Rounds: res.Rounds}
+	if out.Variants == nil {
+		out.Variants = []team.Variant{}
+	}
+	if out.LessonsLearned == nil {
+		out.LessonsLearned = []vectorbank.Lesson{}
+	}
+	if out.LessonsUsed == nil {
+		out.LessonsUsed = []vectorbank.Lesson{}
+	}
+	if b := res.Best; b != nil && b.Report != nil {
+		r := b.Report
+		out.Best = &bestJSON{Variant: b.Code, Verdict: r.Verdict, Speedup: r.Speedup, SpeedupLow: r.SpeedupLow,
+			SpeedupHigh: r.SpeedupHigh, Interval: [2]float64{r.SpeedupLow, r.SpeedupHigh}, Agent: b.Agent,
+			Model: b.Model, Round: b.Round, Report: r}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func printSummary(w io.Writer, f *exec.Func, src []byte, res *team.Result) {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROUND\tAGENT\tVERDICT\tSPEEDUP")
+	for _, v := range res.Variants {
+		verdict, speed := "error", clipText(v.Error, 60)
+		if v.Report != nil {
+			verdict, speed = string(v.Report.Verdict), speedupText(v.Report)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", v.Round+1, v.Agent, verdict, speed)
+	}
+	tw.Flush()
+	if len(res.LessonsLearned) > 0 {
+		fmt.Fprintf(w, "\nLessons learned (%d):\n", len(res.LessonsLearned))
+		for _, l := range res.LessonsLearned {
+			fmt.Fprintf(w, "  %s  round %d  %-12s %s: %s\n", shortID(l.ID), l.Round+1, l.Outcome, l.Model, l.Text)
+		}
+	}
+	if len(res.LessonsUsed) > 0 {
+		fmt.Fprintf(w, "\nLessons used (%d):\n", len(res.LessonsUsed))
+		for _, l := range res.LessonsUsed {
+			fmt.Fprintf(w, "  %s  factor %.2f  %s\n", shortID(l.ID), l.Factor, l.Text)
+		}
+	}
+	b := res.Best
+	if b == nil || b.Report == nil {
+		fmt.Fprintln(w, "\nNo variant was verified faster; the function is unchanged.")
+		return
+	}
+	fmt.Fprintf(w, "\nBest: %s by %s in round %d (re-measured: %s).\n", speedupText(b.Report), b.Agent, b.Round+1, b.Report.Verdict)
+	if out, err := exec.Apply(exec.Target{File: f.File, Func: f.Name, Source: src}, b.Code); err == nil {
+		name := filepath.ToSlash(f.File)
+		fmt.Fprint(w, udiff.Unified("a/"+name, "b/"+name, string(src), string(out)))
+	} else {
+		fmt.Fprint(w, udiff.Unified("original", "variant", f.Source+"\n", b.Code))
+	}
+}
+
+func speedupText(r *exec.Report) string {
+	if !r.Verdict.Verified() {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f× [%.2f, %.2f]", r.Speedup, r.SpeedupLow, r.SpeedupHigh)
+}
+
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+func clipText(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func isTerminal(f any) bool {
+	if fd, ok := f.(interface{ Fd() uintptr }); ok {
+		return term.IsTerminal(int(fd.Fd()))
+	}
+	return false
+}
+
+func pullProgress(w io.Writer) func(team.PullProgress) {
+	last := ""
+	return func(p team.PullProgress) {
+		line := fmt.Sprintf("pulling %s: %s", p.Model, p.Status)
+		if p.Total > 0 {
+			line += fmt.Sprintf(" %3d%%", p.Completed*100/p.Total)
+		}
+		if line != last {
+			fmt.Fprintln(w, line)
+			last = line
+		}
+	}
+}
+
+// plainRenderer prints one line per event: for logs, pipes and CI.
+func plainRenderer(w io.Writer) func(team.Event) {
+	return func(e team.Event) {
+		switch e := e.(type) {
+		case team.RoundStarted:
+			fmt.Fprintf(w, "round %d/%d: %d lessons\n", e.Round+1, e.Of, len(e.Lessons))
+		case team.Measured:
+			r := e.Variant.Report
+			fmt.Fprintf(w, "round %d: %s: %s %s\n", e.Round+1, e.Variant.Agent, r.Verdict, speedupText(r))
+		case team.AgentFailed:
+			fmt.Fprintf(w, "round %d: %s: %v\n", e.Round+1, e.Agent, e.Err)
+		case team.LessonBanked:
+			fmt.Fprintf(w, "round %d: lesson %s (%s): %s\n", e.Round+1, shortID(e.Lesson.ID), e.Lesson.Outcome, e.Lesson.Text)
+		case team.FactorsUpdated:
+			fmt.Fprintf(w, "round %d: updated %d lesson factors\n", e.Round+1, len(e.Factors))
+		case team.Remeasured:
+			fmt.Fprintf(w, "best re-measured: %s %s\n", e.Variant.Report.Verdict, speedupText(e.Variant.Report))
+		}
+	}
+}
+
+// liveRenderer keeps one status line per agent up to date on a terminal and
+// prints verdicts and lessons as they come.
+type liveRenderer struct {
+	w      io.Writer
+	rounds int
+	status string
+	plain  func(team.Event)
+}
+
+func newLiveRenderer(w io.Writer, rounds int) *liveRenderer {
+	return &liveRenderer{w: w, rounds: rounds, plain: plainRenderer(w)}
+}
+
+func (l *liveRenderer) event(e team.Event) {
+	if g, ok := e.(team.Generating); ok {
+		if g.Done {
+			return
+		}
+		l.status = fmt.Sprintf("round %d/%d · %s · %d tokens · %.0f tok/s", g.Round+1, l.rounds, g.Agent, g.Tokens, g.TokensPerS)
+		fmt.Fprintf(l.w, "\r\x1b[2K%s", l.status)
+		return
+	}
+	if _, ok := e.(team.Done); ok {
+		fmt.Fprint(l.w, "\r\x1b[2K")
+		return
+	}
+	fmt.Fprint(l.w, "\r\x1b[2K")
+	l.plain(e)
+	if l.status != "" {
+		fmt.Fprint(l.w, l.status)
+	}
+}

@@ -59,16 +59,27 @@ func CodeAction(ctx context.Context, s Session, p *protocol.CodeActionParams) ([
 			Kind:        &kind,
 			IsPreferred: ptr(true),
 		}
-		if s.Caps().ResolveEdit {
-			// The edit is built only if the user picks the action.
-			v := doc.Version
-			apply.Data = mustJSON(FuncRef{URI: ref.URI, Func: f.Name, Version: &v})
+		// Splicing into a large file takes a parse, a gofmt and a diff:
+		// too slow for a list asked for on every cursor move. The edit is
+		// built when the user picks the action: resolved, or sent by
+		// lessonl.apply; inline only for a client that can do neither.
+		v := doc.Version
+		pinned := FuncRef{URI: ref.URI, Func: f.Name, Version: &v}
+		caps := s.Caps()
+		switch {
+		case caps.ResolveEdit:
+			apply.Data = mustJSON(pinned)
 			out = append(out, apply)
-		} else if edit, err := buildEdit(s, doc, r); err == nil {
-			apply.Edit = edit
+		case caps.ApplyEdit:
+			apply.Command = command(cmdApply, apply.Title, pinned)
 			out = append(out, apply)
-		} else {
-			s.Log().Debug("no apply action", "func", f.Name, "err", err)
+		default:
+			if edit, err := buildEdit(s, doc, r); err == nil {
+				apply.Edit = edit
+				out = append(out, apply)
+			} else {
+				s.Log().Debug("no apply action", "func", f.Name, "err", err)
+			}
 		}
 	}
 	if wants(p.Context.Only, protocol.CodeActionKindEmpty) {

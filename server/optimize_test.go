@@ -14,7 +14,9 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/lessonl/lessonl/exec"
 	"github.com/lessonl/lessonl/handlers"
+	"github.com/lessonl/lessonl/team"
 	"github.com/lessonl/lessonl/team/ollamatest"
 	"github.com/lessonl/lessonl/vectorbank"
 )
@@ -255,7 +257,7 @@ func TestOptimizeEndToEnd(t *testing.T) {
 // refuses: nothing is overwritten and the user is told why.
 func TestApplyRefusals(t *testing.T) {
 	ollama := newOllama(t)
-	h := newHarness(t, harnessOpts{caps: inlineEditCaps(), initOpts: runSettings(ollama, "fast:1b")})
+	h := newHarness(t, harnessOpts{initOpts: runSettings(ollama, "fast:1b")})
 	dir := writeModule(t, map[string]string{"maxof.go": maxofDisk, "maxof_test.go": maxofTest})
 	path := filepath.Join(dir, "maxof.go")
 	u := h.open(path, maxofDisk)
@@ -300,8 +302,18 @@ func TestApplyRefusals(t *testing.T) {
 	if len(acts) != 3 {
 		t.Fatalf("after an edit elsewhere: %q", titlesOf(acts))
 	}
-	if v := acts[1].Edit.DocumentChanges[0].(*protocol.TextDocumentEdit).TextDocument.Version; v == nil || *v != 2 {
+	resolved, err := h.srv.CodeActionResolve(h.ctx(), acts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tde := resolved.Edit.DocumentChanges[0].(*protocol.TextDocumentEdit)
+	if v := tde.TextDocument.Version; v == nil || *v != 2 {
 		t.Errorf("edit version %v, want 2", v)
+	}
+	for _, e := range tde.Edits {
+		if te := e.(*protocol.AnnotatedTextEdit); strings.Contains(te.NewText, "return 1 }") {
+			t.Errorf("the edit would undo the edit elsewhere: %q", te.NewText)
+		}
 	}
 	// An edit of the function itself: no apply action, apply refused.
 	changeBuffer(t, h, u, 3, strings.Replace(maxofDisk, "return s[len(s)-1]", "return s[len(s)-1] // mine", 1))
@@ -324,6 +336,69 @@ func TestApplyRefusals(t *testing.T) {
 	defer h.client.mu.Unlock()
 	if !h.client.messageWith("changed since it was optimized") {
 		t.Error("the refusal was not shown to the user")
+	}
+}
+
+// TestApplyActionShapes: the apply action adapts to the client: resolved
+// later, a lessonl.apply command, or (for a client with neither) the edit
+// itself, versioned when the client takes documentChanges.
+func TestApplyActionShapes(t *testing.T) {
+	dir := writeModule(t, map[string]string{"maxof.go": maxofDisk, "maxof_test.go": maxofTest})
+	path := filepath.Join(dir, "maxof.go")
+	noResolve := func(applyEdit, docChanges bool) *protocol.ClientCapabilities {
+		c := inlineEditCaps()
+		c.Workspace.ApplyEdit = &applyEdit
+		c.Workspace.WorkspaceEdit.DocumentChanges = &docChanges
+		return c
+	}
+	tests := []struct {
+		name  string
+		caps  *protocol.ClientCapabilities
+		check func(t *testing.T, a *protocol.CodeAction)
+	}{
+		{"resolve", fullCaps(), func(t *testing.T, a *protocol.CodeAction) {
+			if a.Edit != nil || !strings.Contains(string(a.Data), `"version":1`) {
+				t.Errorf("want data to resolve, got %+v", a)
+			}
+		}},
+		{"command", noResolve(true, true), func(t *testing.T, a *protocol.CodeAction) {
+			if a.Edit != nil || a.Command.Command != "lessonl.apply" || !strings.Contains(string(a.Command.Arguments[0]), `"version":1`) {
+				t.Errorf("want the lessonl.apply command, got %+v", a)
+			}
+		}},
+		{"versioned edit", noResolve(false, true), func(t *testing.T, a *protocol.CodeAction) {
+			tde, ok := a.Edit.DocumentChanges[0].(*protocol.TextDocumentEdit)
+			if !ok || tde.TextDocument.Version == nil || *tde.TextDocument.Version != 1 {
+				t.Errorf("want a versioned edit, got %+v", a.Edit)
+			}
+		}},
+		{"plain edit", noResolve(false, false), func(t *testing.T, a *protocol.CodeAction) {
+			if a.Edit == nil || len(a.Edit.Changes[uri.File(path)]) == 0 {
+				t.Errorf("want changes, got %+v", a.Edit)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{caps: tt.caps})
+			u := h.open(path, maxofDisk)
+			doc := h.doc(u)
+			f, err := doc.Func("Max")
+			if err != nil {
+				t.Fatal(err)
+			}
+			variant := strings.TrimSuffix(strings.SplitN(scanVariant, "```go\n", 2)[1], "```\n")
+			rep := &exec.Report{Verdict: exec.Faster, Speedup: 3, SpeedupLow: 2.5, SpeedupHigh: 3.5}
+			if err := h.s.SaveResult(&handlers.Result{URI: string(u), File: path, Func: "Max", Lang: "go", Original: f.Source,
+				Finished: time.Now(), Best: &team.Variant{Agent: "a", Round: 0, Code: variant, Report: rep}}); err != nil {
+				t.Fatal(err)
+			}
+			acts := codeActions(t, h, u, 5)
+			if len(acts) != 3 || acts[1].Title != "Apply optimized variant (3.00× faster)" {
+				t.Fatalf("actions %q", titlesOf(acts))
+			}
+			tt.check(t, acts[1])
+		})
 	}
 }
 

@@ -167,7 +167,13 @@ try {
           codeLens: { refreshSupport: true },
         },
         window: { workDoneProgress: true, showDocument: { support: true } },
-        textDocument: { codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['refactor.rewrite'] } } } },
+        textDocument: {
+          codeAction: {
+            codeActionLiteralSupport: { codeActionKind: { valueSet: ['refactor.rewrite'] } },
+            dataSupport: true,
+            resolveSupport: { properties: ['edit'] },
+          },
+        },
       },
       initializationOptions: settings,
     }),
@@ -205,7 +211,10 @@ try {
 
   step('apply (workspace/applyEdit)');
   actions = await within(conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: { start: at, end: at }, context: { diagnostics: [] } }), 'codeAction');
-  check(actions.some((a) => a.title.startsWith('Apply optimized variant (') && a.edit?.documentChanges?.[0]?.textDocument.version === version), `no versioned apply action: ${JSON.stringify(actions.map((a) => a.title))}`);
+  const applyAction = actions.find((a) => a.title.startsWith('Apply optimized variant ('));
+  check(applyAction && applyAction.data && !applyAction.edit, `no apply action to resolve: ${JSON.stringify(actions)}`);
+  const resolved = await within(conn.sendRequest('codeAction/resolve', applyAction), 'codeAction/resolve');
+  check(resolved.edit?.documentChanges?.[0]?.textDocument.version === version, `resolved apply action without a versioned edit: ${JSON.stringify(resolved)}`);
   const applied = await within(conn.sendRequest('workspace/executeCommand', { command: 'lessonl.apply', arguments: [{ uri, func: 'Max' }] }), 'apply');
   check(applied && applied.applied === true, `apply: ${JSON.stringify(applied)}`);
   check(text.includes('m := xs[0]') && !text.includes(marker), `buffer after apply:\n${text}`);

@@ -44,7 +44,7 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		apply       = fs.Bool("apply", false, "write the best variant into FILE if it is verified faster and FILE did not change meanwhile")
 		pull        = fs.Bool("pull", false, "pull missing models without asking (default on a terminal: ask)")
 		store       = fs.String("store", "", "lesson store directory (default $LESSONL_HOME, else $XDG_DATA_HOME/lessonl)")
-		embedder    = fs.String("embedder", "hash", "lesson embedder: hash (built in) or ollama:MODEL")
+		embedder    = fs.String("embedder", "", "lesson embedder for a new store: hash (built in) or ollama:MODEL (default: the store's own, else hash)")
 		selection   = fs.String("selection", "lessonl", "lesson selection: lessonl, speedup, relevance or random (ablations)")
 		noLessons   = fs.Bool("no-lessons", false, "ablation: agents never see lessons")
 		noFactor    = fs.Bool("no-factor", false, "ablation: ignore effectiveness factors")
@@ -130,6 +130,9 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	dir := *store
 	if dir == "" {
 		dir = vectorbank.DefaultDir()
+	}
+	if *embedder == "" {
+		*embedder, _ = vectorbank.StoreEmbedder(dir)
 	}
 	emb, err := vectorbank.EmbedderByName(*embedder, *host)
 	if err != nil {

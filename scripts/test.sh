@@ -47,6 +47,6 @@ fi
 
 # Editor clients and real-client LSP tests own their scripts.
 for t in editors/vscode/test.sh editors/nvim/test.sh; do
-  if [ -f "$t" ]; then echo "== $t"; bash "$t"; fi
+  if [ -f "$t" ]; then echo "== $t"; LESSONL_BIN="$PWD/bin/lessonl" bash "$t"; fi
 done
 echo "== all tests passed"

@@ -105,7 +105,7 @@ func (g *goRun) prepare() error {
 	}
 	pkg := g.gf.file.Name.Name
 	driver := driverFor(g.gf, g.fd, g.m.opts.Size, g.noDiff == "", g.noDiff)
-	driver = tidyImports(filepath.Join(g.pkgDir, driverFile), driver, g.idx.decls, false)
+	driver = pruneImports(filepath.Join(g.pkgDir, driverFile), driver, g.idx.decls)
 	files := map[string][]byte{
 		"harness.go": harnessFor(pkg),
 		"driver.go":  driver,

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/tools/go/ast/astutil"
 	"golang.org/x/tools/imports"
 )
 
@@ -368,11 +367,10 @@ func spliceGo(gf *goFile, fd *ast.FuncDecl, idx *goPkgIndex, variant string, o s
 		prev = e.to
 	}
 	out.Write(src[prev:])
-	merged, err := addImports(gf.abs, out.Bytes(), newImports)
+	file, err := spliceImports(gf.abs, out.Bytes(), newImports, idx.decls, o.addImports)
 	if err != nil {
 		return nil, spliceErrorf("the variant does not fit in %s: %v", base, shortParseError(err))
 	}
-	file := tidyImports(gf.abs, merged, idx.decls, o.addImports)
 	if _, err := parser.ParseFile(token.NewFileSet(), gf.abs, file, parser.ParseComments); err != nil {
 		return nil, spliceErrorf("the variant does not fit in %s: %v", base, shortParseError(err))
 	}
@@ -406,57 +404,92 @@ func isTestFunc(fd *ast.FuncDecl) bool {
 	return ok && (sel.Sel.Name == "T" || sel.Sel.Name == "B" || sel.Sel.Name == "F" || sel.Sel.Name == "M")
 }
 
-// addImports adds the variant's imports that src lacks to its import
-// declaration, and formats it.
-func addImports(filename string, src []byte, want []*ast.ImportSpec) ([]byte, error) {
+// spliceImports settles the imports of the spliced file src: it adds those
+// of the variant's imports the code uses, drops those nothing uses any more,
+// and, when the code uses a package nobody imports, asks goimports (when
+// addMissing is set). The edits are made as text on the import lines only,
+// so every line of the variant stays where its //line directive says.
+func spliceImports(filename string, src []byte, variantImports []*ast.ImportSpec, pkgNames map[string][]goDecl, addMissing bool) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments)
 	if err != nil {
 		return nil, err
 	}
-	have := map[string]bool{}
+	used := usedPackageNames(f)
+	have := map[string]bool{} // import keys present
+	named := map[string]bool{}
 	for _, im := range f.Imports {
 		have[importKey(im)] = true
+		named[importName(im)] = true
 	}
-	for _, im := range want {
-		p, err := strconv.Unquote(im.Path.Value)
-		if err != nil || p == "C" || have[importKey(im)] {
+	var add []string
+	for _, im := range variantImports {
+		if p, err := strconv.Unquote(im.Path.Value); err != nil || p == "C" || have[importKey(im)] || !used[importName(im)] {
 			continue
 		}
 		have[importKey(im)] = true
-		name := ""
-		if im.Name != nil {
-			name = im.Name.Name
+		named[importName(im)] = true
+		add = append(add, specText(im))
+	}
+	missing := false
+	for name := range used {
+		if !named[name] && len(pkgNames[name]) == 0 {
+			missing = true
 		}
-		astutil.AddNamedImport(fset, f, name, p)
 	}
-	var b bytes.Buffer
-	if err := format.Node(&b, fset, f); err != nil {
-		return nil, err
+	drop := map[*ast.ImportSpec]bool{}
+	switch {
+	case missing && addMissing:
+		// goimports knows package names and where packages are; take its
+		// decisions, not its formatting.
+		withAdds := editImports(fset, f, src, nil, add)
+		gi, err := imports.Process(filename, withAdds, &imports.Options{Comments: true, TabIndent: true, TabWidth: 8})
+		if err != nil {
+			return withAdds, nil
+		}
+		gf, err := parser.ParseFile(token.NewFileSet(), filename, gi, parser.ImportsOnly)
+		if err != nil {
+			return withAdds, nil
+		}
+		keep := map[string]bool{}
+		for _, im := range gf.Imports {
+			keep[importKey(im)] = true
+			if !have[importKey(im)] {
+				have[importKey(im)] = true
+				add = append(add, specText(im))
+			}
+		}
+		for _, im := range f.Imports {
+			if !keep[importKey(im)] {
+				drop[im] = true
+			}
+		}
+	case !missing:
+		for _, im := range f.Imports {
+			if n := importName(im); n != "_" && n != "." && im.Path.Value != `"C"` && !used[n] {
+				drop[im] = true
+			}
+		}
 	}
-	return b.Bytes(), nil
+	return editImports(fset, f, src, drop, add), nil
 }
 
-func importKey(im *ast.ImportSpec) string {
-	name := ""
-	if im.Name != nil {
-		name = im.Name.Name
-	}
-	return name + " " + im.Path.Value
-}
-
-// tidyImports removes the imports a file does not use and, only when it
-// refers to a package it does not import, asks goimports to add it (which
-// can take seconds: it may scan the module cache). pkgNames are the package's
-// own top-level names, which are not packages. When addMissing is false the
-// file is only pruned. On any failure the source is left for the compiler
-// to judge.
-func tidyImports(filename string, src []byte, pkgNames map[string][]goDecl, addMissing bool) []byte {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments)
+// pruneImports drops the imports a generated file does not use, and
+// formats it (its lines, unlike the variant's, need not stay put).
+func pruneImports(filename string, src []byte, pkgNames map[string][]goDecl) []byte {
+	out, err := spliceImports(filename, src, nil, pkgNames, false)
 	if err != nil {
 		return src
 	}
+	if formatted, err := format.Source(out); err == nil {
+		return formatted
+	}
+	return out
+}
+
+// usedPackageNames are the names used as X in X.Sel that no declaration in
+// the file resolves: packages, or package-level names of other files.
+func usedPackageNames(f *ast.File) map[string]bool {
 	used := map[string]bool{}
 	ast.Inspect(f, func(n ast.Node) bool {
 		if sel, ok := n.(*ast.SelectorExpr); ok {
@@ -466,59 +499,124 @@ func tidyImports(filename string, src []byte, pkgNames map[string][]goDecl, addM
 		}
 		return true
 	})
-	matched := map[string]bool{}
-	var unused []*ast.ImportSpec
-	for _, im := range f.Imports {
-		p, err := strconv.Unquote(im.Path.Value)
-		if err != nil {
-			return src
+	return used
+}
+
+// importName is the name an import is used by (assumed from its path when
+// it has none).
+func importName(im *ast.ImportSpec) string {
+	if im.Name != nil {
+		return im.Name.Name
+	}
+	p, _ := strconv.Unquote(im.Path.Value)
+	return assumedName(p)
+}
+
+func specText(im *ast.ImportSpec) string {
+	if im.Name != nil {
+		return im.Name.Name + " " + im.Path.Value
+	}
+	return im.Path.Value
+}
+
+// editImports removes the drop specs and adds the add specs (as "name
+// \"path\"" text) to the first import declaration, editing src as text.
+func editImports(fset *token.FileSet, f *ast.File, src []byte, drop map[*ast.ImportSpec]bool, add []string) []byte {
+	off := func(p token.Pos) int { return fset.Position(p).Offset }
+	lineStart := func(o int) int {
+		for o > 0 && src[o-1] != '\n' {
+			o--
 		}
-		name := assumedName(p)
-		if im.Name != nil {
-			name = im.Name.Name
+		return o
+	}
+	lineEnd := func(o int) int { // just past the newline
+		for o < len(src) && src[o] != '\n' {
+			o++
 		}
+		return min(o+1, len(src))
+	}
+	type edit struct {
+		from, to int
+		text     string
+	}
+	var edits []edit
+	var target *ast.GenDecl
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.IMPORT {
+			continue
+		}
+		kept := 0
+		for _, sp := range gd.Specs {
+			if !drop[sp.(*ast.ImportSpec)] {
+				kept++
+			}
+		}
+		if kept == 0 {
+			edits = append(edits, edit{off(gd.Pos()), off(gd.End()), ""})
+			continue
+		}
+		if target == nil {
+			target = gd
+		}
+		for i, sp := range gd.Specs {
+			if !drop[sp.(*ast.ImportSpec)] {
+				continue
+			}
+			from, to := off(sp.Pos()), off(sp.End())
+			alone := gd.Lparen.IsValid()
+			if i > 0 && fset.Position(gd.Specs[i-1].End()).Line == fset.Position(sp.Pos()).Line ||
+				i+1 < len(gd.Specs) && fset.Position(gd.Specs[i+1].Pos()).Line == fset.Position(sp.End()).Line {
+				alone = false
+			}
+			if alone {
+				from, to = lineStart(from), lineEnd(to)
+			}
+			edits = append(edits, edit{from, to, ""})
+		}
+	}
+	if len(add) > 0 {
+		lines := "\t" + strings.Join(add, "\n\t") + "\n"
 		switch {
-		case name == "_" || name == "." || p == "C":
-		case used[name]:
-			matched[name] = true
+		case target == nil && len(add) == 1:
+			at := off(f.Name.End())
+			edits = append(edits, edit{at, at, "\n\nimport " + add[0]})
+		case target == nil:
+			at := off(f.Name.End())
+			edits = append(edits, edit{at, at, "\n\nimport (\n" + lines + ")"})
+		case target.Lparen.IsValid():
+			at := off(target.Rparen)
+			if ls := lineStart(at); strings.TrimSpace(string(src[ls:at])) == "" {
+				edits = append(edits, edit{ls, ls, lines}) // with the last group, so gofmt sorts them in
+			} else {
+				edits = append(edits, edit{at, at, "\n" + lines})
+			}
 		default:
-			unused = append(unused, im)
+			sp := target.Specs[0]
+			edits = append(edits, edit{off(sp.Pos()), off(sp.Pos()), "(\n\t"}, edit{off(sp.End()), off(sp.End()), "\n" + lines + ")"})
 		}
 	}
-	missing := false
-	for name := range used {
-		if !matched[name] && len(pkgNames[name]) == 0 {
-			missing = true
-		}
-	}
-	if missing {
-		// A package named differently from its path may be among the
-		// "unused"; goimports knows the real names.
-		if !addMissing {
-			return src
-		}
-		out, err := imports.Process(filename, src, &imports.Options{Comments: true, TabIndent: true, TabWidth: 8})
-		if err != nil {
-			return src
-		}
-		return out
-	}
-	if len(unused) == 0 {
-		return src
-	}
-	for _, im := range unused {
-		p, _ := strconv.Unquote(im.Path.Value)
-		name := ""
-		if im.Name != nil {
-			name = im.Name.Name
-		}
-		astutil.DeleteNamedImport(fset, f, name, p)
-	}
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].from < edits[j].from })
 	var b bytes.Buffer
-	if err := format.Node(&b, fset, f); err != nil {
-		return src
+	prev := 0
+	for _, e := range edits {
+		if e.from < prev {
+			continue // overlapping: a spec of a decl removed whole
+		}
+		b.Write(src[prev:e.from])
+		b.WriteString(e.text)
+		prev = e.to
 	}
+	b.Write(src[prev:])
 	return b.Bytes()
+}
+
+func importKey(im *ast.ImportSpec) string {
+	name := ""
+	if im.Name != nil {
+		name = im.Name.Name
+	}
+	return name + " " + im.Path.Value
 }
 
 // assumedName is the package name an import path suggests, as goimports
@@ -627,7 +725,7 @@ func originalCopy(gf *goFile, fd *ast.FuncDecl, replaced map[string]*ast.FuncDec
 		b.WriteString("\n")
 	}
 	name := strings.TrimSuffix(gf.abs, ".go") + "_lessonl_orig_test.go"
-	return tidyImports(name, b.Bytes(), idx.decls, false), usesCgo
+	return pruneImports(name, b.Bytes(), idx.decls), usesCgo
 }
 
 // quote is strconv.Quote, named for the generated code's readability.

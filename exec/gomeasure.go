@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -346,9 +347,19 @@ func (g *goRun) build(bin, overlay string) (string, error) {
 func (g *goRun) runBinary(bin string, args, env []string, wall time.Duration) (string, RunResult, error) {
 	var buf lockedBuffer
 	wall = min(wall, max(g.m.remaining(), time.Second))
+	// The binary may be the variant's: it gets a scratch directory of its
+	// own and sees the work directory (both test binaries, the overlay
+	// sources) and the build cache read-only at most, so it cannot tamper
+	// with the original's binary or with later builds.
+	scratch, err := os.MkdirTemp(g.m.work, "run-")
+	if err != nil {
+		return "", RunResult{}, fmt.Errorf("couldn't make a scratch directory for the test binary: %w", err)
+	}
+	defer os.RemoveAll(scratch)
 	spec := RunSpec{
-		Dir:      g.m.work,
-		ReadOnly: g.readOnly,
+		Dir:      scratch,
+		ReadOnly: append(slices.Clone(g.readOnly), g.m.work),
+		NoCache:  true,
 		Args:     append([]string{"/bin/sh", "-c", `cd "$1" || exit 125; shift; exec "$@"`, "sh", g.pkgDir, bin}, args...),
 		Env:      env,
 		Limits:   Limits{Wall: wall, CPU: wall + time.Second, Memory: 3 << 30},

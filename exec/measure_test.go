@@ -299,6 +299,14 @@ func TestMeasureVerdicts(t *testing.T) {
 				}
 			}},
 		{name: "writes-outside", fn: "Checksum", variant: "escape.go.txt", data: map[string][]string{"Paths": escapes}, sandboxOnly: true, want: []Verdict{Faster}},
+		{name: "tampers-with-binaries-and-cache", fn: "Checksum", variant: "tamper.go.txt", data: map[string]string{"Cache": sb.CacheDir(), "Tag": tag}, sandboxOnly: true, want: []Verdict{Faster},
+			check: func(t *testing.T, r *Report) {
+				poison := filepath.Join(sb.CacheDir(), "lessonl-tamper-"+tag)
+				if _, err := os.Stat(poison); err == nil {
+					os.Remove(poison)
+					t.Errorf("a variant's test binary wrote into the build cache")
+				}
+			}},
 		{name: "reads-home", fn: "Checksum", variant: "readhome.go.txt", data: map[string]string{"Canary": canary}, sandboxOnly: true, want: []Verdict{Faster}},
 		{name: "network", fn: "Checksum", variant: "network.go.txt", data: map[string]string{"Addr": ln.Addr().String()}, sandboxOnly: true, want: []Verdict{Faster}},
 	}

@@ -238,7 +238,10 @@ func (s *Sandbox) Status() SandboxStatus {
 // RunSpec is one command to run in the sandbox.
 type RunSpec struct {
 	Dir      string   // working directory; bound read-write; everything else read-only
-	Writable []string // more read-write directories (the Go build cache is always added)
+	Writable []string // more read-write directories (the Go build cache is added unless NoCache)
+	// NoCache leaves the Go build cache out: runs of untrusted binaries must
+	// not be able to poison the objects later builds reuse.
+	NoCache  bool
 	ReadOnly []string // directories to show read-only even if they are under a hidden one (/tmp, /home, /root)
 	Args     []string // argv; Args[0] is resolved on PATH outside the sandbox
 	// Env is added on top of a scrubbed minimal environment: PATH, HOME=Dir,
@@ -517,7 +520,7 @@ func (s *Sandbox) bwrapArgs(spec RunSpec, prog string, extra []string) []string 
 			a = append(a, "--ro-bind", p, p)
 		}
 	}
-	if _, err := os.Stat(s.cacheDir); err == nil {
+	if _, err := os.Stat(s.cacheDir); err == nil && !spec.NoCache {
 		a = append(a, "--bind", s.cacheDir, s.cacheDir)
 	}
 	for _, w := range spec.Writable {

@@ -185,11 +185,12 @@ func (s *Server) handler() jsonrpc2.Handler {
 				return nil, jsonrpc2.ErrServerClosing
 			}
 			defer s.work.Done()
-			if method == protocol.MethodInitialize {
-				// Answered before anything else is read, so the position
-				// encoding is settled before the first didOpen. It skips the
-				// cancel wrapper: a context derived from a request that is not
-				// released outlives the request's pooled context.
+			if method == protocol.MethodInitialize || method == protocol.MethodShutdown {
+				// Answered before anything else is read: the position
+				// encoding is settled before the first didOpen, and an exit
+				// sent right after shutdown sees it. Both are quick. They skip
+				// the cancel wrapper: a context derived from a request that is
+				// not released outlives the request's pooled context.
 				return dispatch(ctx, req)
 			}
 			jsonrpc2.Async(ctx)

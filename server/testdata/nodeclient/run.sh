@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Real-client test of the language server: Microsoft's LSP client library
 # (vscode-languageserver-protocol, as in VS Code) drives `lessonl serve`
-# against the scripted Ollama. Uses $LESSONL, else bin/lessonl, else builds it.
+# against the scripted Ollama. Uses $LESSONL (or $LESSONL_BIN), else bin/lessonl, else builds it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 command -v node >/dev/null || { echo "node is missing: install Node.js 18 or newer (apt-get install nodejs npm)" >&2; exit 1; }
+LESSONL="${LESSONL:-${LESSONL_BIN:-}}"
 if [ -z "${LESSONL:-}" ]; then
   if [ -x "$root/bin/lessonl" ]; then
     LESSONL="$root/bin/lessonl"

@@ -14,6 +14,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+LESSONL="${LESSONL:-${LESSONL_BIN:-}}"
 if [ -z "${LESSONL:-}" ]; then
   if [ -x "$root/bin/lessonl" ]; then
     LESSONL="$root/bin/lessonl"

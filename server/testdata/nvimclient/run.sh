@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real-client test of the language server on headless Neovim (0.7.2 from
 # Debian) through raw vim.lsp calls, against the scripted Ollama. Shares the
-# Node test's script and Go module. Uses $LESSONL, else bin/lessonl, else
+# Node test's script and Go module. Uses $LESSONL (or $LESSONL_BIN), else
+# bin/lessonl, else
 # builds it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -1,0 +1,3 @@
+module github.com/lessonl/lessonl/suites/go
+
+go 1.26

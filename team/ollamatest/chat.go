@@ -146,6 +146,9 @@ func (s *Server) planChat(req chatRequest) chatPlan {
 		return p
 	}
 	if len(m.m.Replies) == 0 {
+		if mb := m.m.Misbehave; mb != nil && (mb.Hang || mb.Status != 0) {
+			return p // the misbehaviour is the whole answer: no text is needed
+		}
 		p.status = http.StatusInternalServerError
 		p.errMsg = fmt.Sprintf("ollamatest: no rule of model %q matched and it has no replies; add a rule without contains/regex (it matches everything) or a replies list to the script", req.Model)
 		return p

@@ -431,3 +431,18 @@ func TestRuleMisbehaviourReplacesTheModels(t *testing.T) {
 	_, err := chat(ctxT(t), c, "m", true, "", "other")
 	wantStatus(500, "scripted")(t, err)
 }
+
+// A model scripted only to fail needs no reply text: the failure is its answer.
+func TestChatMisbehaviourNeedsNoReply(t *testing.T) {
+	_, c := start(t, models(map[string]*ollamatest.Model{
+		"hang":   {Misbehave: &ollamatest.Misbehave{Hang: true}},
+		"status": {Misbehave: &ollamatest.Misbehave{Status: 503}},
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := chat(ctx, c, "hang", true, "", "x"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("hang without replies: error = %v, want context.DeadlineExceeded", err)
+	}
+	_, err := chat(ctxT(t), c, "status", true, "", "x")
+	wantStatus(503, `scripted HTTP 503 for model "status"`)(t, err)
+}

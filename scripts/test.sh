@@ -10,6 +10,7 @@ need_apt=()
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 command -v nvim >/dev/null || need_apt+=(neovim)
 command -v g++ >/dev/null || need_apt+=(g++)
+command -v node >/dev/null || need_apt+=(nodejs npm)
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing ${need_apt[*]}"
@@ -45,8 +46,8 @@ if [ -f scripts/fuzz-targets ]; then
   done < scripts/fuzz-targets
 fi
 
-# Editor clients and real-client LSP tests own their scripts.
-for t in editors/vscode/test.sh editors/nvim/test.sh; do
+# Real LSP clients against the real server, then the editor clients; each owns its script.
+for t in server/testdata/nodeclient/run.sh server/testdata/nvimclient/run.sh editors/vscode/test.sh editors/nvim/test.sh; do
   if [ -f "$t" ]; then echo "== $t"; LESSONL_BIN="$PWD/bin/lessonl" bash "$t"; fi
 done
 echo "== all tests passed"

@@ -288,12 +288,8 @@ func (c *bankCache) open(dir, ollamaHost string) (*vectorbank.Bank, error) {
 	if b, ok := c.banks[dir]; ok {
 		return b, nil
 	}
-	probe, err := vectorbank.Open(dir, nil)
-	if err != nil {
-		return nil, err
-	}
-	name, _ := probe.Embedder()
-	probe.Close()
+	// Only the store's header names its embedder: no need to load it twice.
+	name, _ := vectorbank.StoreEmbedder(dir)
 	emb, err := vectorbank.EmbedderByName(name, ollamaHost)
 	if err != nil {
 		return nil, fmt.Errorf("the lesson store %s uses embedder %q: %w", dir, name, err)

@@ -15,7 +15,7 @@ func Markdown(r *Results) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# lessonl bench: %s, strategy %s\n\n", r.Suite, r.Config.Strategy)
 	fmt.Fprintf(&b, "%s\n\n", configLine(r))
-	b.WriteString(metricsTable(r.Summary))
+	b.WriteString(MetricsTable(r.Summary))
 	b.WriteString("\nSpeedups are the final answer's (the team's best variant, re-measured); the geometric mean counts wrong code, no answer and slowdowns as 1×. Built and correct: some variant compiled, some variant was verified correct.\n")
 
 	b.WriteString("\n## Problems\n\n")
@@ -78,8 +78,8 @@ func configLine(r *Results) string {
 	return strings.Join(parts, " · ")
 }
 
-// metricsTable is the paper's table: one row overall, one per category.
-func metricsTable(s Summary) string {
+// MetricsTable is the paper's table: one row overall, one per category.
+func MetricsTable(s Summary) string {
 	var b strings.Builder
 	b.WriteString("| | problems | built | correct | geomean speedup | ≥ 2× | code tokens | time |\n")
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|\n")

@@ -335,6 +335,14 @@ func runProblem(ctx context.Context, s *Suite, p *Problem, cfg team.Config, o Op
 	}
 	r.CodeTokens = tokens
 	fillOutcome(&r, res)
+	if r.Status == StatusDone && res != nil {
+		// Code that got no report at all means the runner could not measure
+		// anything (the original does not build, a missing toolchain): the
+		// problem's fault or the machine's, not the team's.
+		if msg := unmeasured(res.Variants); msg != "" {
+			r.Status, r.Error = StatusError, "no variant could be measured: "+msg
+		}
+	}
 	r.Seconds = time.Since(start).Seconds()
 	return r, nil
 }
@@ -371,4 +379,19 @@ func fillOutcome(r *ProblemResult, res *team.Result) {
 		r.Speedup = b.Report.Speedup
 		r.Interval = [2]float64{b.Report.SpeedupLow, b.Report.SpeedupHigh}
 	}
+}
+
+// unmeasured returns the first measurement error when variants with code
+// exist and none of them got a report, else "".
+func unmeasured(vs []team.Variant) string {
+	msg := ""
+	for _, v := range vs {
+		if v.Report != nil {
+			return ""
+		}
+		if v.Code != "" && msg == "" {
+			msg = v.Error
+		}
+	}
+	return msg
 }

@@ -321,8 +321,13 @@ func decodeStrict(data []byte, name string, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var se *toml.StrictMissingError
-		if errors.As(err, &se) {
-			return fmt.Errorf("unknown key: %s", strings.TrimSpace(se.String()))
+		if errors.As(err, &se) && len(se.Errors) > 0 {
+			var keys []string
+			for _, e := range se.Errors {
+				row, _ := e.Position()
+				keys = append(keys, fmt.Sprintf("%q (line %d)", strings.Join(e.Key(), "."), row))
+			}
+			return fmt.Errorf("unknown key %s: check the spelling against suites/README.md", strings.Join(keys, ", "))
 		}
 		var de *toml.DecodeError
 		if errors.As(err, &de) {

@@ -1,0 +1,147 @@
+package bench
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestLoadGoSuite(t *testing.T) {
+	s, err := Load(filepath.Join("..", "suites", "go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "go" || len(s.Problems) < 8 {
+		t.Fatalf("suite %q with %d problems; want go with at least 8", s.Name, len(s.Problems))
+	}
+	cats := map[string]bool{}
+	for _, p := range s.Problems {
+		cats[p.Category] = true
+		if p.Language != "go" || p.Size <= 0 || p.Check.Kind == "" || !filepath.IsAbs(p.Dir) {
+			t.Errorf("problem %s not filled in: %+v", p.Name, p)
+		}
+		// Every problem has its known answer in the test data, and only there.
+		if _, err := os.Stat(answerPath("go", p.Name)); err != nil {
+			t.Errorf("problem %s has no known answer: %v", p.Name, err)
+		}
+	}
+	for _, c := range Categories {
+		if !cats[c] {
+			t.Errorf("the Go suite has no %s problem", c)
+		}
+	}
+	if !slices.IsSortedFunc(s.Problems, func(a, b *Problem) int { return strings.Compare(a.Name, b.Name) }) {
+		t.Error("problems are not sorted by name")
+	}
+}
+
+func answerPath(suite, problem string) string {
+	return filepath.Join("testdata", "answers", suite, problem+".md")
+}
+
+const okGo = "package p\n\nfunc F(xs []int) int {\n\treturn len(xs)\n}\n"
+
+func TestLoadErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		files map[string]string
+		want  []string // all must appear in the error
+	}{
+		{"no problems", map[string]string{"README": "x"}, []string{"no problems", "problem.toml"}},
+		{"unknown key", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\nfunktion = \"G\"\n", "a/a.go": okGo},
+			[]string{"unknown key", "funktion"}},
+		{"unknown category", map[string]string{"a/problem.toml": "category = \"sorting\"\nfile = \"a.go\"\nfunction = \"F\"\n", "a/a.go": okGo},
+			[]string{`unknown category "sorting"`, "dense linear algebra", "suite.toml"}},
+		{"missing function", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\nfunction = \"G\"\n", "a/a.go": okGo},
+			[]string{"couldn't find its function", "G not found", "did you mean F"}},
+		{"missing file", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"b.go\"\nfunction = \"F\"\n"},
+			[]string{"couldn't read its source", "b.go"}},
+		{"no category", map[string]string{"a/problem.toml": "file = \"a.go\"\nfunction = \"F\"\n", "a/a.go": okGo}, []string{"no category"}},
+		{"no function", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\n", "a/a.go": okGo}, []string{"no function"}},
+		{"file outside", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"../a.go\"\nfunction = \"F\"\n", "a.go": okGo},
+			[]string{"inside the problem directory"}},
+		{"bad check", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\n[check]\nkind = \"close\"\n", "a/a.go": okGo},
+			[]string{`check kind "close"`, "exact or tolerance"}},
+		{"tolerance without value", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\n[check]\nkind = \"tolerance\"\n", "a/a.go": okGo},
+			[]string{"needs a relative tolerance"}},
+		{"tolerance on exact", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\n[check]\ntolerance = 0.1\n", "a/a.go": okGo},
+			[]string{"kind exact"}},
+		{"unknown language", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.rs\"\nfunction = \"F\"\n", "a/a.rs": "fn f() {}"},
+			[]string{"unknown language"}},
+		{"language mismatch", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\nlanguage = \"cpp\"\n", "a/a.go": okGo},
+			[]string{`language "cpp"`}},
+		{"both files", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\n", "a/problem.json": "{}", "a/a.go": okGo},
+			[]string{"keep one"}},
+		{"bad json", map[string]string{"a/problem.json": `{"category": "sort", "file": "a.go", "function": "F", "sise": 3}`, "a/a.go": okGo},
+			[]string{"sise"}},
+		{"toml syntax", map[string]string{"a/problem.toml": "category = sort\n", "a/a.go": okGo}, []string{"line 1"}},
+		{"duplicate names", map[string]string{
+			"a/problem.toml": "name = \"x\"\ncategory = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\n", "a/a.go": okGo,
+			"b/problem.toml": "name = \"x\"\ncategory = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\n", "b/a.go": okGo,
+		}, []string{`problem name "x" is used by both`}},
+		{"every problem's error", map[string]string{
+			"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\n", "a/a.go": okGo,
+			"b/problem.toml": "category = \"sort\"\nfunction = \"F\"\n",
+		}, []string{"no function", "no file"}},
+		{"bad suite file", map[string]string{"suite.toml": "nmae = \"x\"\n", "a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\n", "a/a.go": okGo},
+			[]string{"suite.toml", "nmae"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeTree(t, tt.files)
+			_, err := Load(dir)
+			if err == nil {
+				t.Fatal("loaded; want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadFormats(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"suite.toml":              "name = \"mine\"\nsize = 77\ncategories = [\"Strings\"]\n",
+		"group/t/problem.toml":    "category = \"TRANSFORM\"\nfile = \"a.go\"\nfunction = \"F\"\n",
+		"group/t/a.go":            okGo,
+		"j/problem.json":          `{"name": "jay", "category": "strings", "file": "a.go", "function": "F", "size": 5, "check": {"kind": "tolerance", "tolerance": 1e-6}}`,
+		"j/a.go":                  okGo,
+		"testdata/x/problem.toml": "this is not read",
+	})
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "mine" || len(s.Problems) != 2 {
+		t.Fatalf("suite %+v", s)
+	}
+	j, tp := s.Problem("jay"), s.Problem("t")
+	if j == nil || tp == nil {
+		t.Fatalf("problems %v", s.Problems)
+	}
+	if j.Category != "strings" || j.Size != 5 || j.Check != (Check{CheckTolerance, 1e-6}) || j.Language != "go" {
+		t.Errorf("json problem: %+v", j)
+	}
+	if tp.Category != "transform" || tp.Size != 77 || tp.Check.Kind != CheckExact || tp.Path() != filepath.Join(dir, "group", "t", "a.go") {
+		t.Errorf("toml problem: %+v", tp)
+	}
+}
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}

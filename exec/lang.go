@@ -16,7 +16,9 @@ type language interface {
 }
 
 var languages = map[string]language{
-	"go": goLang{},
+	"go":  goLang{},
+	"c":   cxxLang{name: "c"},
+	"cpp": cxxLang{name: "cpp"},
 }
 
 // LangOf names the language of file by its extension. ok is false when the
@@ -43,9 +45,9 @@ func languageOf(file string) (language, string, error) {
 	name, ok := LangOf(file)
 	if !ok {
 		if name == "" {
-			return nil, "", fmt.Errorf("%s: unknown language (extension %q); the runner measures .go files", file, filepath.Ext(file))
+			return nil, "", fmt.Errorf("%s: unknown language (extension %q); the runner measures .go, .c, .h, .cc, .cpp, .cxx and .hpp files", file, filepath.Ext(file))
 		}
-		return nil, name, fmt.Errorf("%s: the runner cannot measure %s yet; it measures .go files", file, name)
+		return nil, name, fmt.Errorf("%s: the runner cannot measure %s yet; it measures Go, C and C++ files", file, name)
 	}
 	return languages[name], name, nil
 }
@@ -114,6 +116,9 @@ func Locate(t Target) (*Func, error) {
 	fs, err := l.funcs(t.File, t.Source)
 	if err != nil {
 		return nil, err
+	}
+	if m, ok := l.(funcMatcher); ok {
+		return m.match(t, fs)
 	}
 	return matchFunc(t, fs)
 }

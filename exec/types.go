@@ -42,6 +42,11 @@ type Options struct {
 	Rounds   Rounds        // A/B timing rounds policy; zero fields take DefaultMeasureRounds'
 	RunTime  time.Duration // benchmark time of one timing run; default 25ms
 	CacheDir string        // the sandbox's persistent Go build cache; default os.UserCacheDir()/lessonl/gocache
+
+	// C and C++ (cxx*.go); lessonl.toml's [c]/[cpp] tables set the same per project.
+	CFlags  []string // compiler flags instead of the defaults (C++: -std=c++17 -O3 -march=native; C: -std=c11 -O3 -march=native)
+	OpenMP  bool     // compile with -fopenmp: variants may use OpenMP
+	Threads int      // OMP_NUM_THREADS in OpenMP mode; default lessonl.toml's threads, else the number of CPUs
 }
 
 // Report is the runner's full answer. JSON names are a contract.

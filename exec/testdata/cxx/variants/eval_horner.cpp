@@ -1,0 +1,8 @@
+double eval(const Poly& p, double x) {
+    const std::vector<double>& c = p.coeffs();
+    double s = 0;
+    for (std::size_t i = c.size(); i > 0; i--) {
+        s = s * x + c[i - 1];
+    }
+    return s;
+}

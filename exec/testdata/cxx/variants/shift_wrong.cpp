@@ -1,0 +1,3 @@
+void Acc::shift(int k) {
+    for (auto& x : xs) x += k;
+}

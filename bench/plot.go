@@ -27,7 +27,7 @@ func PlotSpeedups(r *Results) string {
 		gap                      = 10.0
 	)
 	n := len(r.Problems)
-	plotW := math.Max(float64(n)*(barW+gap)+gap, 360)
+	plotW := math.Max(float64(n)*(barW+gap)+gap, 640) // room for the title and the legend
 	width, height := left+plotW+right, top+plotH+bottom
 
 	lo, hi := 1.0, TwoX
@@ -85,7 +85,11 @@ func PlotSpeedups(r *Results) string {
 			}
 			label += fmt.Sprintf("%.2f× [%.2f, %.2f]", p.Speedup, p.Interval[0], p.Interval[1])
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s</title></rect>`+"\n", x, barTop, barW, math.Max(h, 1), colour, esc(label))
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10">%.1f</text>`+"\n", cx, math.Min(barTop, base)-4, p.Speedup)
+			ty := barTop - 4 // above a bar that rises, below one that falls
+			if p.Speedup < 1 {
+				ty = barTop + h + 12
+			}
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10">%.1f</text>`+"\n", cx, ty, p.Speedup)
 		default:
 			why := "nothing faster"
 			switch {

@@ -64,17 +64,14 @@ func configLine(r *Results) string {
 	if c.Run != "" {
 		parts = append(parts, fmt.Sprintf("problems matching %q", c.Run))
 	}
-	done := 0
-	for _, p := range r.Problems {
-		if p.Status == StatusDone {
-			done++
-		}
+	state := fmt.Sprintf("%d of %d problems run", len(r.Problems), r.Selected)
+	if n := r.Summary.Overall.Errors; n > 0 {
+		state += fmt.Sprintf(", %d with errors", n)
 	}
-	state := "finished"
 	if !r.Finished {
-		state = "not finished: `lessonl bench --resume` runs the rest"
+		state += " (not finished: `lessonl bench --resume` runs the rest)"
 	}
-	parts = append(parts, fmt.Sprintf("%d problems done (%s)", done, state))
+	parts = append(parts, state)
 	return strings.Join(parts, " · ")
 }
 

@@ -37,7 +37,8 @@ type Results struct {
 	Config   RunConfig       `json:"config"`
 	Started  time.Time       `json:"started"`
 	Updated  time.Time       `json:"updated"`
-	Finished bool            `json:"finished"` // every selected problem has a result
+	Selected int             `json:"selected"` // problems the run covers (all, or those --run matches)
+	Finished bool            `json:"finished"` // every selected problem has a result (done or error)
 	Summary  Summary         `json:"summary"`
 	Problems []ProblemResult `json:"problems"`
 }
@@ -112,16 +113,13 @@ func (r *Results) refresh(selected int) {
 	if r.Problems == nil {
 		r.Problems = []ProblemResult{}
 	}
-	done := 0
 	for i := range r.Problems {
 		p := &r.Problems[i]
 		p.Counted = Counted(p.Correct, p.Speedup)
-		if p.Status == StatusDone {
-			done++
-		}
 	}
 	r.Summary = Summarize(r.Problems)
-	r.Finished = done >= selected
+	r.Selected = selected
+	r.Finished = len(r.Problems) >= selected
 }
 
 // write saves results.json, results.md and the plot in dir, each atomically,

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"go.lsp.dev/protocol"
 
@@ -11,7 +13,7 @@ import (
 // CodeLens puts `⚡ 2.31× faster · Apply · Diff` above every function with a
 // fresh verified result, and with the codeLens setting "Optimize with
 // lessons" above every other function.
-func CodeLens(ctx context.Context, s Session, p *protocol.CodeLensParams) ([]protocol.CodeLens, error) {
+func CodeLens(ctx context.Context, s Session, p *protocol.CodeLensParams) (out []protocol.CodeLens, err error) {
 	doc, err := docFor(s, p.TextDocument.URI)
 	if err != nil {
 		return nil, err
@@ -24,6 +26,10 @@ func CodeLens(ctx context.Context, s Session, p *protocol.CodeLensParams) ([]pro
 	if len(results) == 0 && !everywhere {
 		return nil, nil
 	}
+	key := lensKeyOf(results, everywhere)
+	if l, ok := doc.lenses.Load(key); ok {
+		return l.([]protocol.CodeLens), nil
+	}
 	fs, err := doc.Funcs()
 	if err != nil {
 		return nil, nil // a buffer mid-edit that does not parse has no lenses
@@ -32,7 +38,7 @@ func CodeLens(ctx context.Context, s Session, p *protocol.CodeLensParams) ([]pro
 	for _, r := range results {
 		byName[r.Func] = r
 	}
-	var out []protocol.CodeLens
+	defer func() { doc.lenses.Store(key, out) }()
 	for _, f := range fs {
 		at := doc.Position(f.Start)
 		rng := protocol.Range{Start: at, End: at}
@@ -50,4 +56,19 @@ func CodeLens(ctx context.Context, s Session, p *protocol.CodeLensParams) ([]pro
 		}
 	}
 	return out, nil
+}
+
+// lensKey identifies the results a snapshot's lenses were built from: a new
+// or finished run changes it, so cached lenses never outlive their results.
+type lensKey struct {
+	everywhere bool
+	results    string
+}
+
+func lensKeyOf(results []*Result, everywhere bool) lensKey {
+	var b strings.Builder
+	for _, r := range results {
+		fmt.Fprintf(&b, "%s\x00%d\x00", r.Func, r.Finished.UnixNano())
+	}
+	return lensKey{everywhere, b.String()}
 }

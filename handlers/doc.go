@@ -54,6 +54,10 @@ type Doc struct {
 	// edits caches the apply edits built on this snapshot: splicing and
 	// diffing a large file is the costly part of a code action.
 	edits sync.Map // editKey -> editEntry
+
+	// lenses caches the code lenses built on this snapshot for one set of
+	// results: editors ask again after every scroll and refresh.
+	lenses sync.Map // lensKey -> []protocol.CodeLens
 }
 
 // NewDoc makes a snapshot.

@@ -67,33 +67,45 @@ func quickOptions(srv *ollamatest.Server, out string) Options {
 	}
 }
 
-// goSubset is what -short runs of the Go suite: three problems of three categories.
-const goSubset = "^(byte-histogram|pair-products|upper-ascii)$"
+// Subsets of the suites that -short runs: three problems of three categories each.
+const (
+	goSubset  = "^(byte-histogram|pair-products|upper-ascii)$"
+	cppSubset = "^(dft|letter-histogram|selection-sort)$"
+)
 
 // TestGoSuiteEndToEnd runs the Go suite with the scripted team: every
 // problem's known variant is built, verified correct and faster, and the
 // metrics, results.json, results.md and the plot say so.
 func TestGoSuiteEndToEnd(t *testing.T) {
-	s, err := Load(filepath.Join("..", "suites", "go"))
+	t.Parallel()
+	endToEnd(t, "go", goSubset)
+}
+
+// TestCppSuiteEndToEnd does the same for the C++ suite, through the
+// runner's generated C++ driver.
+func TestCppSuiteEndToEnd(t *testing.T) {
+	t.Parallel()
+	endToEnd(t, "cpp", cppSubset)
+}
+
+func endToEnd(t *testing.T, suite, subset string) {
+	s, err := Load(filepath.Join("..", "suites", suite))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := ollamatest.New(answerScript(t, s, "go", nil))
+	srv := ollamatest.New(answerScript(t, s, suite, nil))
 	defer srv.Close()
 	out := t.TempDir()
 	o := quickOptions(srv, out)
+	want := len(s.Problems)
 	if testing.Short() {
-		o.Run = goSubset
+		o.Run, want = subset, 3
 	}
 	var events []Event
 	o.Emit = func(e Event) { events = append(events, e) }
 	res, err := Run(context.Background(), s, o)
 	if err != nil {
 		t.Fatal(err)
-	}
-	want := len(s.Problems)
-	if testing.Short() {
-		want = 3
 	}
 	if len(res.Problems) != want || !res.Finished {
 		t.Fatalf("%d results (finished %v), want %d", len(res.Problems), res.Finished, want)
@@ -134,6 +146,34 @@ func TestGoSuiteEndToEnd(t *testing.T) {
 	}
 	if started != want || done != want {
 		t.Errorf("events: %d started, %d done; want %d", started, done, want)
+	}
+}
+
+// ompVariant links only with -fopenmp, and is correct only with 2 threads.
+const ompVariant = "```cpp\n#include <algorithm>\n#include <vector>\n#include <omp.h>\n\nstd::vector<int> sortedCopy(const std::vector<int>& xs) {\n    if (omp_get_max_threads() != 2) return {};\n    std::vector<int> out(xs);\n    std::sort(out.begin(), out.end());\n    return out;\n}\n```"
+
+// TestOpenMP: --omp N compiles C++ problems with OpenMP and N threads.
+func TestOpenMP(t *testing.T) {
+	t.Parallel()
+	s, err := Load(filepath.Join("..", "suites", "cpp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := ollamatest.New(answerScript(t, s, "cpp", map[string]string{"selection-sort": ompVariant}))
+	defer srv.Close()
+	for _, tt := range []struct {
+		omp     int
+		verdict string
+	}{{0, "build_failed"}, {2, "faster"}} {
+		o := quickOptions(srv, t.TempDir())
+		o.Run, o.OMP = "^selection-sort$", tt.omp
+		res, err := Run(context.Background(), s, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := res.Problems[0]; p.Verdicts[tt.verdict] != 1 || res.Config.OMP != tt.omp {
+			t.Errorf("--omp %d: verdicts %v (config %+v), want %s", tt.omp, p.Verdicts, res.Config, tt.verdict)
+		}
 	}
 }
 
@@ -195,6 +235,7 @@ func checkSVG(t *testing.T, svg []byte, problems int) {
 // is being banked; --resume then runs the second and third problems (the
 // second from scratch, its partial lesson dropped) and never the first.
 func TestInterruptAndResume(t *testing.T) {
+	t.Parallel()
 	s, err := Load(filepath.Join("..", "suites", "go"))
 	if err != nil {
 		t.Fatal(err)
@@ -305,6 +346,7 @@ func lessonsIn(t *testing.T, dir string) int {
 // is counted as not built or not correct; the other problems finish, and
 // --resume runs only the error again.
 func TestFailuresDoNotStopTheSuite(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	copyDir(t, filepath.Join("..", "suites", "go", "prefix-sums"), filepath.Join(dir, "prefix-sums"))
 	copyDir(t, filepath.Join("..", "suites", "go", "pair-products"), filepath.Join(dir, "pair-products"))

@@ -41,7 +41,10 @@ func answerPath(suite, problem string) string {
 	return filepath.Join("testdata", "answers", suite, problem+".md")
 }
 
-const okGo = "package p\n\nfunc F(xs []int) int {\n\treturn len(xs)\n}\n"
+const (
+	okGo  = "package p\n\nfunc F(xs []int) int {\n\treturn len(xs)\n}\n"
+	okCpp = "#include <vector>\n\nint f(const std::vector<int>& xs) { return (int)xs.size(); }\n"
+)
 
 func TestLoadErrors(t *testing.T) {
 	for _, tt := range []struct {
@@ -85,6 +88,14 @@ func TestLoadErrors(t *testing.T) {
 			"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\n", "a/a.go": okGo,
 			"b/problem.toml": "category = \"sort\"\nfunction = \"F\"\n",
 		}, []string{"no function", "no file"}},
+		{"go tolerance the runner does not apply", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\n[check]\nkind = \"tolerance\"\ntolerance = 1e-4\n", "a/a.go": okGo},
+			[]string{"check tolerance 0.0001", "relative 1e-09", "state tolerance = 1e-09"}},
+		{"c++ tolerance without lessonl.toml", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.cpp\"\nfunction = \"f\"\n[check]\nkind = \"tolerance\"\ntolerance = 1e-4\n", "a/a.cpp": okCpp},
+			[]string{"relative 1e-06", "driver's default", "set rtol = 0.0001 under [cpp]"}},
+		{"c++ tolerance unlike lessonl.toml", map[string]string{"lessonl.toml": "[cpp]\nrtol = 1e-3\n", "a/problem.toml": "category = \"sort\"\nfile = \"a.cpp\"\nfunction = \"f\"\n[check]\nkind = \"tolerance\"\ntolerance = 1e-6\n", "a/a.cpp": okCpp},
+			[]string{"relative 0.001", "lessonl.toml"}},
+		{"missing c++ function", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.cpp\"\nfunction = \"g\"\n", "a/a.cpp": okCpp},
+			[]string{"couldn't find its function", "g not found"}},
 		{"bad suite file", map[string]string{"suite.toml": "nmae = \"x\"\n", "a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\n", "a/a.go": okGo},
 			[]string{"suite.toml", "nmae"}},
 	} {
@@ -108,22 +119,30 @@ func TestLoadFormats(t *testing.T) {
 		"suite.toml":              "name = \"mine\"\nsize = 77\ncategories = [\"Strings\"]\n",
 		"group/t/problem.toml":    "category = \"TRANSFORM\"\nfile = \"a.go\"\nfunction = \"F\"\n",
 		"group/t/a.go":            okGo,
-		"j/problem.json":          `{"name": "jay", "category": "strings", "file": "a.go", "function": "F", "size": 5, "check": {"kind": "tolerance", "tolerance": 1e-6}}`,
+		"j/problem.json":          `{"name": "jay", "category": "strings", "file": "a.go", "function": "F", "size": 5, "check": {"kind": "tolerance", "tolerance": 1e-9}}`,
 		"j/a.go":                  okGo,
+		"c/problem.toml":          "category = \"reduce\"\nfile = \"c.cpp\"\nfunction = \"f\"\n[check]\nkind = \"tolerance\"\ntolerance = 1e-6\n",
+		"c/c.cpp":                 okCpp,
+		"c2/lessonl.toml":         "[cpp]\nrtol = 1e-3\n",
+		"c2/problem.toml":         "category = \"reduce\"\nfile = \"c.cpp\"\nfunction = \"f\"\n[check]\nkind = \"tolerance\"\ntolerance = 1e-3\n",
+		"c2/c.cpp":                okCpp,
 		"testdata/x/problem.toml": "this is not read",
 	})
 	s, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Name != "mine" || len(s.Problems) != 2 {
+	if s.Name != "mine" || len(s.Problems) != 4 {
 		t.Fatalf("suite %+v", s)
 	}
 	j, tp := s.Problem("jay"), s.Problem("t")
+	if c := s.Problem("c"); c == nil || c.Language != "cpp" || c.Check.Tolerance != 1e-6 {
+		t.Errorf("c++ problem: %+v", c)
+	}
 	if j == nil || tp == nil {
 		t.Fatalf("problems %v", s.Problems)
 	}
-	if j.Category != "strings" || j.Size != 5 || j.Check != (Check{CheckTolerance, 1e-6}) || j.Language != "go" {
+	if j.Category != "strings" || j.Size != 5 || j.Check != (Check{CheckTolerance, 1e-9}) || j.Language != "go" {
 		t.Errorf("json problem: %+v", j)
 	}
 	if tp.Category != "transform" || tp.Size != 77 || tp.Check.Kind != CheckExact || tp.Path() != filepath.Join(dir, "group", "t", "a.go") {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -94,6 +95,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *rounds < 1 || *lessons < 0 || *omp < 0 || *size < 0 {
 		return usagef("--rounds must be at least 1; --lessons, --omp and --size at least 0")
+	}
+	if _, err := regexp.Compile(*runRe); err != nil {
+		return usagef("--run %q is not a regular expression: %v", *runRe, err)
 	}
 	suite, err := bench.Load(pos[0])
 	if err != nil {

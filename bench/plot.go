@@ -53,7 +53,9 @@ func PlotSpeedups(r *Results) string {
 		r.Summary.Overall.Geomean, percent(r.Summary.Overall.CorrectRate), percent(r.Summary.Overall.Share2x))
 	fmt.Fprintf(&b, `<text x="%.0f" y="24" font-size="15" font-weight="bold">%s</text>`+"\n", left, esc(title))
 
-	// Grid and axis labels at 1, 2, 5 × 10^k.
+	// Grid at 1, 2, 5 × 10^k; over more than two decades only the powers
+	// of ten are labelled, so labels never crowd.
+	decades := math.Round(math.Log10(hi / lo))
 	for dec := lo; dec < hi*1.0001; dec *= 10 {
 		for _, m := range []float64{1, 2, 5} {
 			v := dec * m
@@ -62,7 +64,9 @@ func PlotSpeedups(r *Results) string {
 			}
 			yy := y(v)
 			fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#e5e5e5"/>`+"\n", left, left+plotW, yy, yy)
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`+"\n", left-6, yy, esc(axisLabel(v)))
+			if m == 1 || decades <= 2 || v == TwoX {
+				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`+"\n", left-6, yy, esc(axisLabel(v)))
+			}
 		}
 	}
 	fmt.Fprintf(&b, `<text transform="translate(16 %.1f) rotate(-90)" text-anchor="middle">speedup (log scale)</text>`+"\n", top+plotH/2)

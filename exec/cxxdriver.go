@@ -248,13 +248,21 @@ func pairLengths(args []cxxArg) {
 		for j < len(args) && args[j].t.kind == cPointer && args[j].t.n == 0 {
 			j++
 		}
+		// An earlier integer named like a count (`int n, double a, double* x`).
+		before := -1
+		for k := i - 1; k >= 0 && args[k].t.kind != cPointer; k-- {
+			if isInt(args[k].t) && args[k].role == roleValue && lengthLike(args[k].name) {
+				before = k
+				break
+			}
+		}
 		count := -1
 		switch {
 		case j < len(args) && isInt(args[j].t) && args[j].role == roleValue &&
 			(lengthLike(args[j].name) || args[j].t.name == "std::size_t"):
 			count = j
-		case i > 0 && isInt(args[i-1].t) && args[i-1].role == roleValue && lengthLike(args[i-1].name):
-			count = i - 1
+		case before >= 0:
+			count = before
 		case j < len(args) && isInt(args[j].t) && args[j].role == roleValue:
 			count = j
 		}

@@ -387,6 +387,13 @@ func (x *cxxExtract) decl(d *cxxDecl, n, outer *sitter.Node, scope []string) {
 	if d.text == "" {
 		d.text = x.compact(outer)
 	}
+	// `struct S {...};`: the semicolon belongs to the declaration.
+	if isClassSpec(outer.Kind()) || outer.Kind() == "enum_specifier" {
+		if i := skipSpace(x.f.src, d.end); i < len(x.f.src) && x.f.src[i] == ';' {
+			d.end = i + 1
+			d.text += ";"
+		}
+	}
 	d.idents = identsOf(d.text)
 	x.f.decls = append(x.f.decls, d)
 }
@@ -423,6 +430,13 @@ func (x *cxxExtract) compact(n *sitter.Node) string {
 	}
 	b.Write(x.f.src[at:n.EndByte()])
 	return strings.TrimSpace(b.String())
+}
+
+func skipSpace(src []byte, i int) int {
+	for i < len(src) && (src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 func trimRightSpace(b []byte) []byte {
@@ -784,7 +798,13 @@ func (x *cxxExtract) function(c, outer *sitter.Node, scope []string, class strin
 			}
 		}
 	}
-	f.sig = collapseSpace(string(x.f.src[f.start:f.bodyStart]))
+	sigEnd := f.bodyStart
+	for _, ch := range named(c) {
+		if ch.Kind() == "field_initializer_list" {
+			sigEnd = int(ch.StartByte()) // a constructor's initializers are not its signature
+		}
+	}
+	f.sig = collapseSpace(string(x.f.src[f.start:sigEnd]))
 	f.docStart = x.docStart(outer)
 	x.f.funcs = append(x.f.funcs, f)
 	x.decl(&cxxDecl{kind: "func", name: parts[len(parts)-1], text: f.sig + ";"}, c, outer, appendScope(scope, parts[:len(parts)-1]...))
@@ -863,26 +883,44 @@ func (x *cxxExtract) finish() {
 		}
 		f.static = d.statics[lastName(f.base)]
 	}
-	count := map[string]int{}
+	// Overloads are told apart by their parameters; definitions that are
+	// alike (the branches of an #ifdef) by their order: name#1, name#2.
+	groups := map[string][]*cxxFunc{}
 	for _, f := range x.f.funcs {
-		count[f.base]++
+		groups[f.base] = append(groups[f.base], f)
 	}
-	seen := map[string]int{}
-	for _, f := range x.f.funcs {
-		f.name = f.base
-		if count[f.base] > 1 {
+	for _, g := range groups {
+		if len(g) == 1 {
+			g[0].name = g[0].base
+			continue
+		}
+		withParams := func(f *cxxFunc) string {
 			var ts []string
 			for _, p := range f.params {
 				ts = append(ts, p.typ)
 			}
-			f.name = f.base + "(" + strings.Join(ts, ", ") + ")"
+			n := f.base + "(" + strings.Join(ts, ", ") + ")"
 			if f.quals != "" {
-				f.name += " " + f.quals
+				n += " " + f.quals
 			}
+			return n
 		}
-		seen[f.name]++
-		if seen[f.name] > 1 {
-			f.name += fmt.Sprintf("#%d", seen[f.name]) // e.g. the two branches of an #ifdef
+		distinct := map[string]int{}
+		for _, f := range g {
+			distinct[withParams(f)]++
+		}
+		seen := map[string]int{}
+		for i, f := range g {
+			switch {
+			case len(distinct) == 1:
+				f.name = fmt.Sprintf("%s#%d", f.base, i+1)
+			default:
+				f.name = withParams(f)
+				seen[f.name]++
+				if distinct[f.name] > 1 {
+					f.name += fmt.Sprintf("#%d", seen[f.name])
+				}
+			}
 		}
 	}
 }
@@ -1048,6 +1086,12 @@ func (f *cxxFile) context(fn *cxxFunc) string {
 		}
 		byName[d.name] = append(byName[d.name], d)
 	}
+	classes := map[string]bool{}
+	for _, d := range f.decls {
+		if d.kind == "struct" {
+			classes[d.qual] = true
+		}
+	}
 	picked := map[*cxxDecl]bool{}
 	seen := map[string]bool{}
 	var visit func(idents []string, depth int)
@@ -1060,6 +1104,9 @@ func (f *cxxFile) context(fn *cxxFunc) string {
 			for _, d := range byName[id] {
 				if d.start <= fn.start && d.end >= fn.end {
 					continue // encloses the function: its class is added below
+				}
+				if d.kind == "func" && len(d.scopeNames) > 0 && classes[strings.Join(d.scopeNames, "::")] {
+					continue // a member defined out of its class: the class shows it
 				}
 				picked[d] = true
 				if depth < 2 && d.kind != "func" && d.kind != "proto" {

@@ -135,6 +135,17 @@ func (s *cxxSettings) allFlags() []string {
 	return out
 }
 
+// copyFlags compile the copies of the file: for C, a call of an undeclared
+// function is an error (as in C99 and later, and in GCC 14), not a
+// warning and a link failure.
+func (s *cxxSettings) copyFlags() []string {
+	out := s.allFlags()
+	if s.lang == "c" {
+		out = append(out, "-Werror=implicit-function-declaration")
+	}
+	return out
+}
+
 // env is what runs of compiled code see on top of the sandbox's.
 func (s *cxxSettings) env() []string {
 	if s.openmp {
@@ -284,7 +295,7 @@ func (r *cxxRun) langFlag() []string {
 
 // syntaxCheck compiles one copy on its own, without code generation.
 func (r *cxxRun) syntaxCheck(copyName string) (string, error) {
-	args := append([]string{r.s.compiler}, r.s.allFlags()...)
+	args := append([]string{r.s.compiler}, r.s.copyFlags()...)
 	args = append(args, r.includeFlags()...)
 	args = append(args, "-fsyntax-only")
 	args = append(args, r.langFlag()...)
@@ -298,7 +309,7 @@ func (r *cxxRun) syntaxCheck(copyName string) (string, error) {
 // is an error.
 func (r *cxxRun) blameVariant() (bool, error) {
 	out, err := r.syntaxCheck(r.varCopy())
-	if err != nil || out == "" {
+	if err != nil {
 		return false, err
 	}
 	oout, err := r.syntaxCheck(r.origCopy())
@@ -307,6 +318,9 @@ func (r *cxxRun) blameVariant() (bool, error) {
 	}
 	if oout != "" {
 		return false, r.origDoesNotCompile(oout)
+	}
+	if out == "" {
+		return false, nil
 	}
 	r.rep.Verdict, r.rep.Detail = BuildFailed, "the variant does not compile:\n"+r.cleanOutput(out)
 	return true, nil
@@ -466,9 +480,9 @@ func (r *cxxRun) buildDriver(p *cxxPlan, aa bool) (bin, out string, err error) {
 		copies := []string{r.origCopy(), varCopy}
 		entries := []string{"lessonl_orig_entry", "lessonl_var_entry"}
 		if aa {
-			copies[1] = r.path("lessonl_orig_aa.c")
+			copies[1] = "lessonl_orig_aa.c"
 			text := string(r.sp.orig) + cxxEntry(r.f, r.fn, "lessonl_var_entry")
-			if err := os.WriteFile(copies[1], []byte(text), 0o644); err != nil {
+			if err := os.WriteFile(r.path(copies[1]), []byte(text), 0o644); err != nil {
 				return "", "", err
 			}
 		}
@@ -479,7 +493,7 @@ func (r *cxxRun) buildDriver(p *cxxPlan, aa bool) (bin, out string, err error) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				args := append([]string{r.s.compiler}, r.s.allFlags()...)
+				args := append([]string{r.s.compiler}, r.s.copyFlags()...)
 				args = append(args, r.includeFlags()...)
 				args = append(args, "-c", "-x", "c", r.path(copies[i]), "-o", objs[i])
 				outs[i], errs[i] = r.compile(args...)

@@ -1,0 +1,354 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The C and C++ runner's tests measure real variants of the files in
+// testdata/cxx (kernels/, csrc/, harness/; variants in variants/) with the
+// real gcc/g++ and the real sandbox. The timing verdicts they assert are far
+// apart (2x and more), which a loaded machine does not blur.
+
+const cxxDir = "testdata/cxx"
+
+func cxxTestOpts() Options {
+	return Options{
+		RunTime: 20 * time.Millisecond,
+		Rounds:  Rounds{Min: 6, Max: 12, Width: 0.1, MaxTime: 30 * time.Second},
+		Timeout: 3 * time.Minute,
+	}
+}
+
+func cxxVariant(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(cxxDir, "variants", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// cxxTreeHash hashes every file under dir, to prove a measurement changed none.
+func cxxTreeHash(t *testing.T, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\n", p)
+		if d.Type().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			h.Write(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+// livePids lists live processes (not zombies) whose command line contains m.
+func livePids(m string) []string {
+	var out []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && bytes.Contains(b, []byte(m)) && processAlive(pid) {
+			out = append(out, e.Name()+": "+strings.ReplaceAll(string(b), "\x00", " "))
+		}
+	}
+	return out
+}
+
+func TestCxxMeasureVerdicts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real variants")
+	}
+	sb := sandboxFor(SandboxOptions{})
+	before := cxxTreeHash(t, cxxDir)
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := strconv.FormatUint(rand.Uint64(), 36)
+	escapes := []string{
+		filepath.Join(os.TempDir(), "lessonl-cxx-escape-"+tag),
+		filepath.Join(home, "lessonl-cxx-escape-"+tag),
+		mustAbsCxx(t, filepath.Join(cxxDir, "kernels", "escaped-"+tag)),
+	}
+	sleepMark := fmt.Sprintf("2000.%09d", rand.IntN(1e9))
+	t.Cleanup(func() {
+		for _, p := range escapes {
+			if _, err := os.Stat(p); err == nil {
+				os.Remove(p)
+				t.Errorf("a variant wrote %s outside its work directory", p)
+			}
+		}
+		if after := cxxTreeHash(t, cxxDir); after != before {
+			t.Errorf("measuring changed files under %s", cxxDir)
+		}
+		if pids := livePids(sleepMark); len(pids) > 0 {
+			t.Errorf("the fork bomb's processes outlived the measurement: %v", pids)
+		}
+		dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), workPrefix()+"*"))
+		if len(dirs) > 0 {
+			t.Errorf("measurements left work directories %v", dirs)
+		}
+		if procs := livePids(workPrefix()); len(procs) > 0 {
+			t.Errorf("measurements left processes %v", procs)
+		}
+	})
+	writeOutside := "#include <cstdio>\nlong isum(const std::vector<int>& v) {\n"
+	for _, p := range escapes {
+		writeOutside += fmt.Sprintf("    if (std::FILE* f = std::fopen(%q, \"w\")) { std::fputs(\"x\", f); std::fclose(f); }\n", p)
+	}
+	writeOutside += "    long s = 0;\n    for (int x : v) s += x;\n    return s;\n}\n"
+	forkBomb := fmt.Sprintf(`#include <unistd.h>
+long isum(const std::vector<int>& v) {
+    for (;;) {
+        if (fork() == 0) {
+            execl("/bin/sleep", "sleep", %q, (char*)0);
+            for (;;) {}
+        }
+    }
+    return (long)v.size();
+}
+`, sleepMark)
+
+	kernels := filepath.Join(cxxDir, "kernels", "kernels.cpp")
+	vec := filepath.Join(cxxDir, "csrc", "vec.c")
+	poly := filepath.Join(cxxDir, "harness", "src", "poly.cpp")
+	verified := []Verdict{Faster, Same, Slower}
+	type tc struct {
+		name        string
+		file, fn    string
+		variant     string // a file of testdata/cxx/variants, or the text itself when it has a newline
+		opts        func(*Options)
+		sandboxOnly bool
+		want        []Verdict
+		check       func(t *testing.T, r *Report)
+	}
+	cases := []tc{
+		{name: "faster", file: kernels, fn: "prefix_total", variant: "prefix_total_fast.cpp", want: []Verdict{Faster},
+			check: func(t *testing.T, r *Report) {
+				if r.Speedup < 5 || r.SpeedupLow <= 1.05 || r.OriginalNs <= r.VariantNs {
+					t.Errorf("speedup %.2f [%.2f, %.2f], original %.0f ns, variant %.0f ns: want far faster (quadratic to linear)", r.Speedup, r.SpeedupLow, r.SpeedupHigh, r.OriginalNs, r.VariantNs)
+				}
+				if r.Lang != "cpp" || r.Func != "kern::prefix_total" || r.Sandboxed != sb.Enabled() {
+					t.Errorf("lang %q func %q sandboxed %v", r.Lang, r.Func, r.Sandboxed)
+				}
+				if r.Checks.GeneratedCases < 50 || len(r.Checks.Seeds) != cxxSeeds || r.Checks.Rounds < MinRatioSamples ||
+					!strings.Contains(r.Checks.Benchmark, "generated driver") {
+					t.Errorf("checks %+v", r.Checks)
+				}
+			}},
+		{name: "slower", file: kernels, fn: "isum", variant: "isum_slow.cpp", want: []Verdict{Slower}},
+		{name: "same", file: kernels, fn: "isum", variant: "isum_identical.cpp", want: []Verdict{Same}},
+		{name: "wrong-on-an-edge", file: kernels, fn: "isum", variant: "isum_int_acc.cpp", want: []Verdict{Incorrect},
+			check: func(t *testing.T, r *Report) {
+				if r.Failure == nil || !strings.HasPrefix(r.Failure.Input, "v=[") || r.Failure.Original == r.Failure.Variant {
+					t.Fatalf("failure %+v: want the input and two different outputs", r.Failure)
+				}
+			}},
+		{name: "float-order-within-tolerance", file: kernels, fn: "dsum", variant: "dsum_4acc.cpp", want: []Verdict{Faster, Same}},
+		{name: "build-error", file: kernels, fn: "isum", variant: "isum_syntax.cpp", want: []Verdict{BuildFailed},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "variant.cpp:3") {
+					t.Errorf("detail %q: want the compiler's message at the variant's own line", r.Detail)
+				}
+			}},
+		{name: "signature-change", file: kernels, fn: "isum", variant: "isum_signature.cpp", want: []Verdict{BuildFailed},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "changes the signature") {
+					t.Errorf("detail %q", r.Detail)
+				}
+			}},
+		{name: "template", file: kernels, fn: "tsum", variant: "tsum_same.cpp", want: verified,
+			check: func(t *testing.T, r *Report) {
+				if r.Checks.GeneratedCases < 50 {
+					t.Errorf("generated cases %d", r.Checks.GeneratedCases)
+				}
+			}},
+		{name: "method-result", file: kernels, fn: "Acc.total", variant: "total_wrong.cpp", want: []Verdict{Incorrect},
+			check: func(t *testing.T, r *Report) {
+				if r.Failure == nil || !strings.Contains(r.Failure.Input, "this={xs: [") {
+					t.Errorf("failure %+v: want the object shown", r.Failure)
+				}
+			}},
+		{name: "method-mutates-object", file: kernels, fn: "Acc::shift", variant: "shift_wrong.cpp", want: []Verdict{Incorrect},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "this.bias (changed by the call)") {
+					t.Errorf("detail %q: want the object's member named", r.Detail)
+				}
+			}},
+		{name: "pointer-result", file: kernels, fn: "find_first", variant: "find_first_wrong.cpp", want: []Verdict{Incorrect},
+			check: func(t *testing.T, r *Report) {
+				if r.Failure == nil || !strings.Contains(r.Failure.Original, "a + ") {
+					t.Errorf("failure %+v: want the result as a position in a", r.Failure)
+				}
+			}},
+		{name: "mutates-argument", file: kernels, fn: "scale", variant: "scale_wrong.cpp", want: []Verdict{Incorrect},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "changed by the call") || !strings.Contains(r.Detail, "x after the call") {
+					t.Errorf("detail %q: want the argument named as changed", r.Detail)
+				}
+			}},
+		{name: "unsupported-parameters", file: kernels, fn: "histogram", variant: "histogram_same.cpp", want: []Verdict{Unverified},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "std::map") || !strings.Contains(r.Detail, "[harness]") || !strings.Contains(r.Detail, ProjectConfigName) {
+					t.Errorf("detail %q: want the type and how to declare a harness", r.Detail)
+				}
+			}},
+		{name: "endless-loop", file: kernels, fn: "isum", variant: "hostile_loop.cpp", want: []Verdict{Timeout},
+			check: func(t *testing.T, r *Report) {
+				if r.Failure == nil || r.Failure.Input == "" {
+					t.Errorf("failure %+v: want the input", r.Failure)
+				}
+			}},
+		{name: "memory-bomb", file: kernels, fn: "isum", variant: "hostile_memory.cpp", want: []Verdict{Crashed},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "memory") {
+					t.Errorf("detail %q: want out of memory", r.Detail)
+				}
+			}},
+		{name: "fork-bomb", file: kernels, fn: "isum", variant: forkBomb, sandboxOnly: true, want: []Verdict{Timeout, Crashed}},
+		{name: "writes-outside", file: kernels, fn: "isum", variant: writeOutside, want: verified},
+		{name: "openmp", file: kernels, fn: "dsum", variant: "dsum_omp.cpp", opts: func(o *Options) { o.OpenMP, o.Threads = true, 2 }, want: verified,
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Checks.Benchmark, "OpenMP, 2 threads") {
+					t.Errorf("benchmark %q: want OpenMP named", r.Checks.Benchmark)
+				}
+			}},
+		{name: "c-faster", file: vec, fn: "sumsq", variant: "sumsq_fast.c", want: []Verdict{Faster},
+			check: func(t *testing.T, r *Report) {
+				if r.Lang != "c" {
+					t.Errorf("lang %q", r.Lang)
+				}
+			}},
+		{name: "c-mutated-argument", file: vec, fn: "axpy", variant: "axpy_wrong.c", want: []Verdict{Incorrect},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "y after the call") {
+					t.Errorf("detail %q", r.Detail)
+				}
+			}},
+		{name: "c-string", file: vec, fn: "vowels", variant: "vowels_fast.c", want: []Verdict{Faster}},
+		{name: "c-build-error", file: vec, fn: "sumsq", variant: "sumsq_builderr.c", want: []Verdict{BuildFailed},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "variant.c:3") || !strings.Contains(r.Detail, "squared") {
+					t.Errorf("detail %q", r.Detail)
+				}
+			}},
+		{name: "harness-faster", file: poly, fn: "eval", variant: "eval_horner.cpp", want: []Verdict{Faster},
+			check: func(t *testing.T, r *Report) {
+				if len(r.Checks.Tests) != 1 || !strings.Contains(r.Checks.Benchmark, "lessonl-time-ns") || r.Checks.GeneratedCases != 0 {
+					t.Errorf("checks %+v: want the harness's test and bench", r.Checks)
+				}
+			}},
+		{name: "harness-test-fails", file: poly, fn: "eval", variant: "eval_wrong.cpp", want: []Verdict{Incorrect},
+			check: func(t *testing.T, r *Report) {
+				if r.Failure == nil || !strings.Contains(r.Failure.Test, "lessonl.toml test") || !strings.Contains(r.Detail, "want 3") {
+					t.Errorf("failure %+v detail %q: want the test and its output", r.Failure, r.Detail)
+				}
+			}},
+		{name: "harness-build-fails", file: poly, fn: "eval", variant: "eval_builderr.cpp", want: []Verdict{BuildFailed},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "coefficients") {
+					t.Errorf("detail %q: want the compiler's message", r.Detail)
+				}
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if c.sandboxOnly && !sb.Enabled() {
+				t.Skip("needs bubblewrap: " + sb.Why())
+			}
+			v := c.variant
+			if !strings.Contains(v, "\n") {
+				v = cxxVariant(t, v)
+			}
+			opts := cxxTestOpts()
+			if c.opts != nil {
+				c.opts(&opts)
+			}
+			r, err := Measure(context.Background(), Target{File: c.file, Func: c.fn}, v, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok := false
+			for _, w := range c.want {
+				ok = ok || r.Verdict == w
+			}
+			if !ok {
+				t.Fatalf("verdict %s, want one of %v; detail:\n%s", r.Verdict, c.want, r.Detail)
+			}
+			if c.check != nil {
+				c.check(t, r)
+			}
+		})
+	}
+}
+
+func mustAbsCxx(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// Problems that stop any verdict are errors that say what to fix.
+func TestCxxMeasureErrors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the compiler")
+	}
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.cpp")
+	if err := os.WriteFile(broken, []byte("int f(int x) { return x + undefined_name; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badToml := filepath.Join(dir, "sub", "k.cpp")
+	if err := os.MkdirAll(filepath.Dir(badToml), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(badToml, []byte("int g(int x) { return x; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sub", ProjectConfigName), []byte("[cpp]\nflgas = []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		file, fn, variant, want string
+	}{
+		{broken, "f", "int f(int x) { return x; }", "couldn't compile the original"},
+		{broken, "nosuch", "int f(int x) { return x; }", "function nosuch not found"},
+		{badToml, "g", "int g(int x) { return x; }", "unknown key cpp.flgas"},
+	}
+	for _, c := range cases {
+		_, err := Measure(context.Background(), Target{File: c.file, Func: c.fn}, c.variant, cxxTestOpts())
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Measure(%s:%s) error %v, want %q", filepath.Base(c.file), c.fn, err, c.want)
+		}
+	}
+}

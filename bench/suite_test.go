@@ -164,3 +164,39 @@ func writeTree(t *testing.T, files map[string]string) string {
 	}
 	return dir
 }
+
+// FuzzLoadProblem: no problem file, however broken, panics the loader or
+// loads without a category, a file and a function.
+func FuzzLoadProblem(f *testing.F) {
+	f.Add("category = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\nsize = 10\n[check]\nkind = \"tolerance\"\ntolerance = 1e-9\n", false)
+	f.Add(`{"category": "sort", "file": "a.go", "function": "F", "check": {"kind": "exact"}}`, true)
+	f.Add("category = \"sort\"\nfile = \"../a.go\"\nfunction = \"F\"\n", false)
+	f.Add("[check]\nkind = 3\n", false)
+	f.Add("name = \"a b\"\ncategory = \"x\"\n", false)
+	dir := f.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.go"), []byte(okGo), 0o644); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, text string, asJSON bool) {
+		d, err := os.MkdirTemp(dir, "p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(d)
+		os.WriteFile(filepath.Join(d, "a.go"), []byte(okGo), 0o644)
+		name := ProblemTOML
+		if asJSON {
+			name = ProblemJSON
+		}
+		if err := os.WriteFile(filepath.Join(d, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, err := LoadProblem(d)
+		if err != nil {
+			return
+		}
+		if p.Category == "" || p.File == "" || p.Function == "" || p.Language == "" || p.Check.Kind == "" || p.Size < 0 {
+			t.Errorf("loaded an incomplete problem: %+v", p)
+		}
+	})
+}

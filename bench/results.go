@@ -53,7 +53,7 @@ type RunConfig struct {
 	OMP      int      `json:"omp,omitempty"`  // OpenMP threads for C and C++; 0 = serial
 	Size     int      `json:"size,omitempty"` // overrides every problem's input size when set
 	Run      string   `json:"run,omitempty"`  // the problem filter (a regular expression), if any
-	Store    string   `json:"store"`          // the lesson store used
+	Store    string   `json:"store"`          // the lesson store used: "lessons" (the run's own, in its directory) or --store
 	Embedder string   `json:"embedder"`
 	Version  string   `json:"version,omitempty"` // lessonl's version
 }

@@ -122,6 +122,9 @@ func Run(ctx context.Context, s *Suite, o Options) (*Results, error) {
 		Strategy: o.Strategy, Rounds: cfg.Rounds, Lessons: cfg.Lessons, Scope: string(cfg.Scope),
 		OMP: o.OMP, Size: o.Size, Run: o.Run, Store: store, Embedder: o.Embedder.Name(), Version: o.Version,
 	}
+	if ownStore {
+		rc.Store = StoreDir // relative to Out, so a moved --out directory still resumes
+	}
 	if rc.Rounds <= 0 {
 		rc.Rounds = team.DefaultRounds
 	}

@@ -328,10 +328,10 @@ func cxxDriverSource(f *cxxFile, p *cxxPlan, s *cxxSettings, origCopy, varCopy s
 		fmt.Fprintf(&b, "namespace lessonl_var {\n#include %q\n}\n", varCopy)
 	}
 	if s.rtol > 0 {
-		fmt.Fprintf(&b, "static const bool lessonl_tol_set = (lessonl::rtol64 = %s, lessonl::rtol32 = std::max((long double)%s, lessonl::rtol32), true);\n", ldbl(s.rtol), ldbl(s.rtol))
+		fmt.Fprintf(&b, "static const bool lessonl_tol_set = (lessonl::rtol64 = %s, lessonl::rtol32 = lessonl::max_of((long double)%s, lessonl::rtol32), true);\n", ldbl(s.rtol), ldbl(s.rtol))
 	}
 	if s.atol > 0 {
-		fmt.Fprintf(&b, "static const bool lessonl_atol_set = (lessonl::atol64 = %s, lessonl::atol32 = std::max((long double)%s, lessonl::atol32), true);\n", ldbl(s.atol), ldbl(s.atol))
+		fmt.Fprintf(&b, "static const bool lessonl_atol_set = (lessonl::atol64 = %s, lessonl::atol32 = lessonl::max_of((long double)%s, lessonl::atol32), true);\n", ldbl(s.atol), ldbl(s.atol))
 	}
 	// The file's structs: filled, compared and shown member by member.
 	if len(p.structs) > 0 {

@@ -10,10 +10,8 @@
 //   driver time SIZE BUDGET_NS CHUNKS
 //     original and variant alternate in chunks (A B, B A, ...) on one
 //     input; one LESSONL-TIME line with ns per call (wall and CPU).
-#include <algorithm>
 #include <array>
 #include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <complex>
 #include <cstddef>
@@ -24,7 +22,6 @@
 #include <exception>
 #include <limits>
 #include <new>
-#include <random>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -40,6 +37,11 @@
 #include <time.h>
 #include <unistd.h>
 
+// The driver's own code needs no heavy optimization, and compiles a good
+// quarter faster without it; the code under test keeps the file's flags.
+#pragma GCC push_options
+#pragma GCC optimize("O1")
+
 namespace lessonl {
 
 enum Profile { SMALL, MEDIUM, EDGE, SIZED, WIDE, NPROFILES };
@@ -48,8 +50,33 @@ static const char* const profile_names[] = {"small", "medium", "edge", "sized", 
 // Tolerances of float comparisons; the generated code may change them.
 static long double rtol64 = 1e-6L, atol64 = 1e-9L, rtol32 = 1e-4L, atol32 = 1e-5L;
 
+// Rng is splitmix64: small, fast to compile, and the same everywhere.
+struct Rng {
+  unsigned long long s = 0;
+  void seed(unsigned long long v) { s = v; }
+  unsigned long long operator()() {
+    unsigned long long z = (s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+};
+
+template <class T> inline T min_of(T a, T b) { return b < a ? b : a; }
+template <class T> inline T max_of(T a, T b) { return a < b ? b : a; }
+
+// sort_doubles is an insertion sort: it sorts a few dozen timings.
+inline void sort_doubles(std::vector<double>& v) {
+  for (std::size_t i = 1; i < v.size(); i++) {
+    double x = v[i];
+    std::size_t j = i;
+    for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+    v[j] = x;
+  }
+}
+
 struct Gen {
-  std::mt19937_64 r;
+  Rng r;
   int profile;
   std::size_t size;
   long long seed;
@@ -227,7 +254,7 @@ template <class F> bool feq(F x, F y) {
   if (std::isnan(x) && std::isnan(y)) return true;
   if (std::isnan(x) || std::isnan(y) || std::isinf(x) || std::isinf(y)) return false;
   long double d = std::fabs((long double)x - (long double)y);
-  long double s = std::max(std::fabs((long double)x), std::fabs((long double)y));
+  long double s = max_of(std::fabs((long double)x), std::fabs((long double)y));
   return d <= rtol<F>() * s || d <= atol<F>();
 }
 
@@ -625,7 +652,7 @@ struct Shared {
 enum Status { ST_NONE, ST_OK, ST_BOTH_THREW, ST_MISMATCH, ST_UNSTABLE, ST_VARIANT_THREW };
 
 inline void put(char* dst, std::size_t n, const std::string& s) {
-  std::size_t m = std::min(n - 1, s.size());
+  std::size_t m = min_of(n - 1, s.size());
   std::memcpy(dst, s.data(), m);
   dst[m] = 0;
 }
@@ -692,7 +719,7 @@ template <class AO, class AV> void child_case(Shared* sh, const DiffConfig& c, i
     sh->phase = 4;
     return;
   }
-  double took = (double)std::max(t1 - t0, t2 - t1) / 1e9;
+  double took = (double)max_of(t1 - t0, t2 - t1) / 1e9;
   double limit = 20 * took + c.slack;
   sh->deadline = now_ns() + (long long)(limit * 1e9);
   sh->phase = 3;
@@ -912,7 +939,7 @@ template <class AO, class AV> int timing(std::size_t size, long long budget_ns, 
         n *= 2;
       }
     }
-    double slowest = std::max(std::max(est[0], est[1]), 1.0);
+    double slowest = max_of(max_of(est[0], est[1]), 1.0);
     long long fit = (long long)((double)budget_ns / (2 * slowest));
     if (fit < chunks) chunks = (int)fit;
     if (chunks < 2) chunks = 2;
@@ -921,7 +948,7 @@ template <class AO, class AV> int timing(std::size_t size, long long budget_ns, 
       int pair = ch / 2;
       bool second = ch % 2 == 1;
       side = ((pair % 2 == 0) != second) ? 0 : 1;  // A B, then B A
-      long long n = (long long)(per / std::max(est[side], 0.5));
+      long long n = (long long)(per / max_of(est[side], 0.5));
       if (n < 1) n = 1;
       long long c0 = cpu_ns(), w0 = now_ns();
       run(side, n);
@@ -943,7 +970,7 @@ template <class AO, class AV> int timing(std::size_t size, long long budget_ns, 
   double med[2];
   for (int k = 0; k < 2; k++) {
     std::vector<double>& c = per_chunk[k];
-    std::sort(c.begin(), c.end());
+    sort_doubles(c);
     std::size_t m = c.size();
     med[k] = m == 0 ? 0 : m % 2 ? c[m / 2] : (c[m / 2 - 1] + c[m / 2]) / 2;
   }
@@ -975,3 +1002,5 @@ template <class AO, class AV> int main(int argc, char** argv) {
 }
 
 }  // namespace lessonl
+
+#pragma GCC pop_options

@@ -37,6 +37,9 @@ type cxxFile struct {
 	funcs    []*cxxFunc
 	decls    []*cxxDecl
 	errors   bool // tree-sitter found syntax errors
+
+	byName  map[string][]*cxxDecl // context's index, built on first use
+	classes map[string]bool
 }
 
 type cxxSpan struct{ start, end int }
@@ -1079,19 +1082,16 @@ func (f *cxxFile) context(fn *cxxFunc) string {
 		b.WriteString(strings.TrimSpace(string(f.src[s.start:s.end])))
 		b.WriteByte('\n')
 	}
-	byName := map[string][]*cxxDecl{}
-	for _, d := range f.decls {
-		if d.start == fn.start {
-			continue // the function itself
-		}
-		byName[d.name] = append(byName[d.name], d)
-	}
-	classes := map[string]bool{}
-	for _, d := range f.decls {
-		if d.kind == "struct" {
-			classes[d.qual] = true
+	if f.byName == nil {
+		f.byName, f.classes = map[string][]*cxxDecl{}, map[string]bool{}
+		for _, d := range f.decls {
+			f.byName[d.name] = append(f.byName[d.name], d)
+			if d.kind == "struct" {
+				f.classes[d.qual] = true
+			}
 		}
 	}
+	byName, classes := f.byName, f.classes
 	picked := map[*cxxDecl]bool{}
 	seen := map[string]bool{}
 	var visit func(idents []string, depth int)
@@ -1103,7 +1103,7 @@ func (f *cxxFile) context(fn *cxxFunc) string {
 			seen[id] = true
 			for _, d := range byName[id] {
 				if d.start <= fn.start && d.end >= fn.end {
-					continue // encloses the function: its class is added below
+					continue // the function itself, or its class (added below)
 				}
 				if d.kind == "func" && len(d.scopeNames) > 0 && classes[strings.Join(d.scopeNames, "::")] {
 					continue // a member defined out of its class: the class shows it

@@ -411,7 +411,13 @@ func (r *cxxRun) driver(p *cxxPlan) (*Report, error) {
 			return rep, nil
 		}
 		rep.Verdict = Unverified
-		rep.Detail = fmt.Sprintf("correctness could not be checked: the generated driver does not compile for %s:\n%s\n%s", r.fn.name, r.cleanOutput(aaOut), r.harnessHint())
+		std := ""
+		for _, f := range r.s.allFlags() {
+			if r.f.lang == "cpp" && (f == "-std=c++98" || f == "-std=c++03" || f == "-std=c++11" || f == "-std=c++14" || f == "-std=gnu++11" || f == "-std=gnu++14") {
+				std = " (it needs -std=c++17 or later; the flags say " + f + ")"
+			}
+		}
+		rep.Detail = fmt.Sprintf("correctness could not be checked: the generated driver does not compile for %s%s:\n%s\n%s", r.fn.name, std, r.cleanOutput(aaOut), r.harnessHint())
 		return rep, nil
 	}
 	phase := time.Now()
@@ -532,7 +538,14 @@ func (r *cxxRun) buildDriver(p *cxxPlan, aa bool) (bin, out string, err error) {
 // part of it); for C, the C++ defaults with the file's -march and OpenMP.
 func (r *cxxRun) driverFlags() []string {
 	if r.f.lang == "cpp" {
-		return r.s.allFlags()
+		// Warnings in the generated code must not fail the build.
+		var out []string
+		for _, f := range r.s.allFlags() {
+			if f != "-Werror" && !strings.HasPrefix(f, "-Werror=") && f != "-pedantic-errors" {
+				out = append(out, f)
+			}
+		}
+		return out
 	}
 	out := []string{"-std=c++17", "-O2"}
 	for _, f := range r.s.allFlags() {

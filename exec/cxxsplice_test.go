@@ -2,6 +2,7 @@ package exec
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -156,4 +157,62 @@ func TestCxxSpliceLineDirectives(t *testing.T) {
 			t.Errorf("compiler output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// FuzzCxxSplice feeds the splicer odd files and variants: it may refuse
+// them, never panic, and what it accepts still has the function, once.
+func FuzzCxxSplice(f *testing.F) {
+	files, _ := filepath.Glob("testdata/cxx/splice/*.txtar")
+	for _, path := range files {
+		ar, err := txtar.ParseFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		var src, variant []byte
+		for _, fl := range ar.Files {
+			switch {
+			case fl.Name == "variant":
+				variant = fl.Data
+			case !strings.HasPrefix(fl.Name, "want") && src == nil:
+				src = fl.Data
+			}
+		}
+		f.Add(src, variant)
+	}
+	f.Add([]byte("int f(int x) {\r\n  return x;\r\n}\r\n"), []byte("int f(int x) { return x + 0; }"))
+	f.Add([]byte("int f(int x) { return x; }"), []byte(""))
+	f.Add([]byte("int f(int x) { return x; }"), []byte("int f(int x) { return x; "))
+	f.Add([]byte("struct S { int f() { return 1; } };"), []byte("template <class T> int S::f() { return 2; }"))
+	f.Fuzz(func(t *testing.T, src, variant []byte) {
+		cf, err := readCxxFile("fuzz.cpp", src, "cpp")
+		if err != nil || len(cf.funcs) == 0 {
+			return
+		}
+		fn := cf.funcs[0]
+		sp, err := spliceCxx(cf, fn, string(variant))
+		if err != nil {
+			var se *spliceError
+			if !errors.As(err, &se) {
+				t.Fatalf("not a splice error: %v", err)
+			}
+			return
+		}
+		vf, _ := readCxxFile("variant.cpp", []byte(extractCode(string(variant))), "cpp")
+		if cf.errors || vf == nil || vf.errors {
+			return // tree-sitter's error recovery may read the result differently
+		}
+		out, err := readCxxFile("fuzz.cpp", sp.apply, "cpp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, g := range out.funcs {
+			if lastName(g.base) == lastName(fn.base) {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("the spliced file has no %s:\n%s", fn.base, sp.apply)
+		}
+	})
 }

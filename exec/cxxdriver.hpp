@@ -44,8 +44,10 @@
 
 namespace lessonl {
 
-enum Profile { SMALL, MEDIUM, EDGE, SIZED, WIDE, NPROFILES };
-static const char* const profile_names[] = {"small", "medium", "edge", "sized", "wide"};
+// Profiles of inputs, tried in this order: gentle ones first. "few" draws
+// from a handful of values, so duplicates and ties are common.
+enum Profile { SMALL, FEW, MEDIUM, EDGE, SIZED, WIDE, NPROFILES };
+static const char* const profile_names[] = {"small", "few", "medium", "edge", "sized", "wide"};
 
 // Tolerances of float comparisons; the generated code may change them.
 static long double rtol64 = 1e-6L, atol64 = 1e-9L, rtol32 = 1e-4L, atol32 = 1e-5L;
@@ -105,6 +107,7 @@ struct Gen {
     long long n;
     switch (profile) {
       case SMALL: n = intn(5); break;
+      case FEW: n = intn(17); break;
       case EDGE: {
         static const int e[] = {0, 0, 1, 1, 2, 3};
         n = e[intn(6)];
@@ -163,6 +166,7 @@ struct Tr<T, typename std::enable_if<std::is_integral<T>::value && !std::is_same
       auto clamp = [&](long long x) { return x < mn ? mn : x > mx ? mx : x; };
       switch (g.profile) {
         case SMALL: v = (T)(g.intn(17) - 8); return;
+        case FEW: v = (T)(g.intn(4) - 1); return;
         case EDGE: {
           const long long e[] = {0, 1, -1, 2, mx, mn, mx - 1, mn + 1};
           v = (T)e[g.edge(8)];
@@ -180,6 +184,7 @@ struct Tr<T, typename std::enable_if<std::is_integral<T>::value && !std::is_same
       unsigned long long mx = (unsigned long long)L::max();
       switch (g.profile) {
         case SMALL: v = (T)g.intn(9); return;
+        case FEW: v = (T)g.intn(4); return;
         case EDGE: {
           const unsigned long long e[] = {0, 1, 2, mx, mx - 1, mx / 2, mx / 2 + 1};
           v = (T)e[g.edge(7)];
@@ -225,7 +230,8 @@ inline void show_char(std::string& o, unsigned char c) {
 inline char gen_char(Gen& g) {
   static const char alpha[] = "abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789.,-_";
   switch (g.profile) {
-    case SMALL: return (char)('a' + g.intn(2));
+    case SMALL:
+    case FEW: return (char)('a' + g.intn(2));
     case EDGE: {
       static const char e[] = {'a', ' ', '\n', '\x7f', '\x01', '\xff', '0', 'Z'};
       return e[g.edge(8)];
@@ -262,6 +268,10 @@ template <class F> F gen_float(Gen& g) {
   const bool f32 = sizeof(F) <= 4;
   switch (g.profile) {
     case SMALL: return (F)((double)(g.intn(17) - 8) / 2);
+    case FEW: {
+      const F e[] = {(F)0, (F)1, (F)-1, (F)0.5};
+      return e[g.intn(4)];
+    }
     case EDGE: {
       const F e[] = {(F)0,
                      (F)-0.0,
@@ -342,7 +352,7 @@ inline std::string gen_string(Gen& g, int d, bool nul) {
     default: {
       std::size_t n = g.length(d);
       std::string s(n, ' ');
-      for (auto& c : s) c = g.profile == SMALL ? (char)('a' + g.intn(2)) : gen_char(g);
+      for (auto& c : s) c = gen_char(g);
       return s;
     }
   }

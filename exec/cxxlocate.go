@@ -96,6 +96,7 @@ type cxxDecl struct {
 	alias      string // typedef/using: the aliased type, normalized
 	templ      bool   // a class template
 	scopeNames []string
+	bodyOpen   int      // a class's offset just past its body's '{', or 0
 	fieldTypes []*cType // resolved data member types (cxxtype.go), once checked
 	resolving  bool
 }
@@ -463,7 +464,7 @@ func (x *cxxExtract) class(c, outer *sitter.Node, scope []string, typedefName st
 		}
 		name = strings.TrimSpace(name)
 	}
-	d := &cxxDecl{kind: "struct", name: name, union: c.Kind() == "union_specifier", statics: map[string]bool{}}
+	d := &cxxDecl{kind: "struct", name: name, union: c.Kind() == "union_specifier", statics: map[string]bool{}, bodyOpen: int(body.StartByte()) + 1}
 	d.templ = outer.Kind() == "template_declaration"
 	for _, ch := range named(c) {
 		if ch.Kind() == "base_class_clause" {

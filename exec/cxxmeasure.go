@@ -525,7 +525,7 @@ func (r *cxxRun) buildDriver(p *cxxPlan, aa bool) (bin, out string, err error) {
 	} else {
 		args := append([]string{r.s.compiler}, cxxFlags...)
 		args = append(args, r.includeFlags()...)
-		args = append(args, "-x", "c++", r.path(drv), "-o", bin)
+		args = append(args, "-DLESSONL_DRIVER", "-x", "c++", r.path(drv), "-o", bin)
 		if out, err = r.compile(args...); err != nil || out != "" {
 			return "", out, err
 		}

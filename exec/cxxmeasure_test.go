@@ -201,6 +201,12 @@ long isum(const std::vector<int>& v) {
 					t.Errorf("detail %q: want the object's member named", r.Detail)
 				}
 			}},
+		{name: "method-private-state", file: kernels, fn: "Counter.add", variant: "counter_add_wrong.cpp", want: []Verdict{Incorrect},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "this.neg_ (changed by the call)") {
+					t.Errorf("detail %q: want the private member named", r.Detail)
+				}
+			}},
 		{name: "pointer-result", file: kernels, fn: "find_first", variant: "find_first_wrong.cpp", want: []Verdict{Incorrect},
 			check: func(t *testing.T, r *Report) {
 				if r.Failure == nil || !strings.Contains(r.Failure.Original, "a + ") {

@@ -28,6 +28,7 @@ type cxxEdit struct {
 	vline      int
 	insert     bool
 	sep        string // written after an insertion without #line directives
+	raw        bool   // written as it is, #line directives and all
 }
 
 // variantName is how the variant is called in compiler messages.
@@ -192,8 +193,9 @@ func spliceCxx(f *cxxFile, fn *cxxFunc, variant string) (*cxxSplice, error) {
 	for _, i := range sp.includes {
 		pre.WriteString(i + "\n")
 	}
-	sp.orig = append([]byte(lineDirective(1, name)), f.src...)
-	sp.variant = append([]byte(pre.String()+lineDirective(1, name)), render(f.src, edits, name, cxxVariantName(f), true)...)
+	friends := friendEdits(f, name, edits)
+	sp.orig = append([]byte(lineDirective(1, name)), render(f.src, friends, name, "", true)...)
+	sp.variant = append([]byte(pre.String()+lineDirective(1, name)), render(f.src, append(edits, friends...), name, cxxVariantName(f), true)...)
 	sp.apply = render(f.src, append(edits, includeEdit(f, sp.includes)...), "", "", false)
 	return sp, nil
 }
@@ -443,7 +445,9 @@ func render(src []byte, edits []cxxEdit, name, vname string, lines bool) []byte 
 	at := 0
 	for _, e := range s {
 		b.Write(src[at:e.start])
-		if lines {
+		if e.raw {
+			b.WriteString(e.text)
+		} else if lines {
 			b.WriteString("\n" + lineDirective(e.vline, vname))
 			b.WriteString(e.text)
 			b.WriteString("\n" + lineDirective(lineOf(src, e.end), name))
@@ -457,6 +461,33 @@ func render(src []byte, edits []cxxEdit, name, vname string, lines bool) []byte 
 	}
 	b.Write(src[at:])
 	return b.Bytes()
+}
+
+// friendEdits make the driver a friend of every class of a C++ file, in
+// the copies the driver compiles (-DLESSONL_DRIVER), so it can fill and
+// compare private members. Classes inside rewritten code are left alone.
+func friendEdits(f *cxxFile, name string, edits []cxxEdit) []cxxEdit {
+	if f.lang != "cpp" {
+		return nil
+	}
+	var out []cxxEdit
+	for _, d := range f.decls {
+		if d.kind != "struct" || d.bodyOpen <= 0 {
+			continue
+		}
+		inside := false
+		for _, e := range edits {
+			if !e.insert && d.bodyOpen > e.start && d.bodyOpen < e.end {
+				inside = true
+			}
+		}
+		if inside {
+			continue
+		}
+		text := "\n#ifdef LESSONL_DRIVER\nfriend struct ::lessonl_access;\n#endif\n" + lineDirective(lineOf(f.src, d.bodyOpen), name)
+		out = append(out, cxxEdit{start: d.bodyOpen, end: d.bodyOpen, text: text, insert: true, raw: true, vline: -2})
+	}
+	return out
 }
 
 // includeEdit puts new #include lines after the file's last one (or at

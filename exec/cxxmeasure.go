@@ -239,12 +239,16 @@ func (r *cxxRun) writeCopies(p *cxxPlan) error {
 func (r *cxxRun) run(dir string, args, env []string, wall time.Duration, mem int64) (string, RunResult, error) {
 	var buf lockedBuffer
 	wall = min(wall, max(r.m.remaining(), time.Second))
+	cpu := wall + time.Second
+	if r.s.openmp {
+		cpu = wall*time.Duration(max(r.s.threads, 1)) + time.Second // every thread's time counts
+	}
 	spec := RunSpec{
 		Dir:      r.m.work,
 		ReadOnly: r.ro,
 		Args:     append([]string{"/bin/sh", "-c", `cd "$1" || exit 125; shift; exec "$@"`, "sh", dir}, args...),
 		Env:      env,
-		Limits:   Limits{Wall: wall, CPU: wall + time.Second, Memory: mem},
+		Limits:   Limits{Wall: wall, CPU: cpu, Memory: mem},
 		Stdout:   &buf, Stderr: &buf,
 	}
 	res, err := r.m.sb.Run(r.m.ctx, spec)

@@ -144,6 +144,7 @@ long isum(const std::vector<int>& v) {
 		file, fn    string
 		variant     string // a file of testdata/cxx/variants, or the text itself when it has a newline
 		opts        func(*Options)
+		source      string // the file's unsaved text, when set
 		sandboxOnly bool
 		want        []Verdict
 		check       func(t *testing.T, r *Report)
@@ -245,6 +246,14 @@ long isum(const std::vector<int>& v) {
 					t.Errorf("benchmark %q: want OpenMP named", r.Checks.Benchmark)
 				}
 			}},
+		// The editor's unsaved text is the original, not the file on disk.
+		{name: "unsaved-source", file: vec, fn: "sumsq", variant: "sumsq_fast.c", want: []Verdict{Incorrect},
+			source: "#include <stddef.h>\ntypedef double real;\nreal sumsq(const real *x, size_t n) { return n ? x[0] : 0; }\n",
+			check: func(t *testing.T, r *Report) {
+				if r.Failure == nil {
+					t.Errorf("no failure shown")
+				}
+			}},
 		{name: "c-faster", file: vec, fn: "sumsq", variant: "sumsq_fast.c", want: []Verdict{Faster},
 			check: func(t *testing.T, r *Report) {
 				if r.Lang != "c" {
@@ -297,7 +306,11 @@ long isum(const std::vector<int>& v) {
 			if c.opts != nil {
 				c.opts(&opts)
 			}
-			r, err := Measure(context.Background(), Target{File: c.file, Func: c.fn}, v, opts)
+			target := Target{File: c.file, Func: c.fn}
+			if c.source != "" {
+				target.Source = []byte(c.source)
+			}
+			r, err := Measure(context.Background(), target, v, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -358,3 +371,54 @@ func TestCxxMeasureErrors(t *testing.T) {
 		}
 	}
 }
+
+// A harness in a project under /tmp (hidden inside the sandbox, so shown
+// read-only): bench only gives a timed but unverified variant; a test that
+// fails on the original is an error about the harness.
+func TestCxxHarnessEdges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the compiler")
+	}
+	root := t.TempDir()
+	src := "int twice(int x) { return x + x; }\n"
+	main := `#include <cstdio>
+#include <cstring>
+int twice(int x);
+int main(int argc, char** argv) {
+    if (argc > 1 && std::strcmp(argv[1], "bench") == 0) {
+        std::printf("BenchmarkTwice 1000 %d ns/op\n", twice(21) == 42 ? 5 : 50);
+        return 0;
+    }
+    return twice(2) == 5 ? 0 : 1; // wrong on purpose: fails on the original
+}
+`
+	files := map[string]string{
+		"lib.cpp":  src,
+		"main.cpp": main,
+		ProjectConfigName: `[harness]
+build = "g++ -O1 -o {out} {file} main.cpp"
+bench = "{out} bench"
+`,
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(root, "lib.cpp")
+	r, err := Measure(context.Background(), Target{File: file, Func: "twice"}, "int twice(int x) { return 2 * x; }", cxxTestOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != Unverified || r.Checks.Rounds < MinRatioSamples || !strings.Contains(r.Checks.Benchmark, "Go benchmark") || !strings.Contains(r.Detail, "no test command") {
+		t.Errorf("bench-only harness: %s, checks %+v, detail %q; want unverified but timed", r.Verdict, r.Checks, r.Detail)
+	}
+	if err := os.WriteFile(filepath.Join(root, ProjectConfigName), []byte("[harness]\nbuild = \"g++ -O1 -o {out} {file} main.cpp\"\ntest = \"{out}\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Measure(context.Background(), Target{File: file, Func: "twice"}, "int twice(int x) { return 2 * x; }", cxxTestOpts())
+	if err == nil || !strings.Contains(err.Error(), "test command fails on the original (exit status 1)") {
+		t.Errorf("a test failing on the original: %v", err)
+	}
+}
+

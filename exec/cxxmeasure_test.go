@@ -421,4 +421,3 @@ bench = "{out} bench"
 		t.Errorf("a test failing on the original: %v", err)
 	}
 }
-

@@ -33,10 +33,13 @@ const systemPrompt = `You are an expert performance engineer. You rewrite functi
 // optimizePrompt asks an agent for a faster variant. Every agent of a round
 // gets the same lessons and the original code (not the best variant so far),
 // as the method prescribes.
-func optimizePrompt(f *exec.Func, lessons []vectorbank.Selected) string {
+func optimizePrompt(f *exec.Func, lessons []vectorbank.Selected, openMP bool) string {
 	var b strings.Builder
 	name := langName(f.Lang)
 	fmt.Fprintf(&b, "Make this %s function faster. It must stay correct for every input: same results, same mutations of its arguments and receiver, same panics.\n\n", name)
+	if openMP && (f.Lang == "c" || f.Lang == "cpp") {
+		b.WriteString("The code is compiled with -fopenmp and runs with several threads: you may parallelise it with OpenMP pragmas (include <omp.h> if you call its functions).\n\n")
+	}
 	if ctx := strings.TrimSpace(f.Context); ctx != "" {
 		fmt.Fprintf(&b, "Its surroundings in the package (for reference, do not repeat them):\n```%s\n%s\n```\n\n", fenceTag(f.Lang), ctx)
 	}

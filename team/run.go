@@ -164,7 +164,7 @@ func (r *runner) round(ctx context.Context, round int, lessons []vectorbank.Sele
 	for i, s := range lessons {
 		read[i] = s.Lesson.ID
 	}
-	prompt := optimizePrompt(r.prob.Func, lessons)
+	prompt := optimizePrompt(r.prob.Func, lessons, r.cfg.Measure.OpenMP)
 	out := make([]Variant, len(r.cfg.Agents))
 	var wg sync.WaitGroup
 	for i, a := range r.cfg.Agents {

@@ -1,0 +1,67 @@
+package team
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/vectorbank"
+)
+
+func TestOptimizePrompt(t *testing.T) {
+	cpp := &exec.Func{Name: "sum", Lang: "cpp", Source: "int sum(const std::vector<int>& v) { return 0; }", Signature: "int sum(const std::vector<int>& v)"}
+	goFn := &exec.Func{Name: "Sum", Lang: "go", Source: "func Sum(xs []int) int { return 0 }", Signature: "func Sum(xs []int) int", Context: "package sum"}
+	lessons := []vectorbank.Selected{
+		{Lesson: vectorbank.Lesson{Text: "Unroll by four.", Outcome: vectorbank.OutcomeFaster, Speedup: 2.5}},
+		{Lesson: vectorbank.Lesson{Text: "Dropping the tail\nloop broke odd lengths.", Outcome: vectorbank.OutcomeIncorrect}},
+	}
+	tests := []struct {
+		name         string
+		f            *exec.Func
+		lessons      []vectorbank.Selected
+		openMP       bool
+		want, absent []string
+	}{
+		{"round 0", goFn, nil, false, []string{"```go\nfunc Sum", "package sum", `"func Sum(xs []int) int"`}, []string{"Lessons learned", "OpenMP"}},
+		{"with lessons", goFn, lessons, false,
+			[]string{"1. [significantly improves, 2.50x] Unroll by four.", "2. [breaks equivalence] Dropping the tail loop broke odd lengths.", "other strategies"}, nil},
+		{"openmp for C++", cpp, nil, true, []string{"-fopenmp", "```cpp"}, nil},
+		{"openmp never for Go", goFn, nil, true, nil, []string{"OpenMP"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := optimizePrompt(tt.f, tt.lessons, tt.openMP)
+			for _, w := range tt.want {
+				if !strings.Contains(p, w) {
+					t.Errorf("prompt lacks %q:\n%s", w, p)
+				}
+			}
+			for _, w := range tt.absent {
+				if strings.Contains(p, w) {
+					t.Errorf("prompt has %q:\n%s", w, p)
+				}
+			}
+		})
+	}
+}
+
+func TestOutcomeBoundary(t *testing.T) {
+	for _, tt := range []struct {
+		verdict exec.Verdict
+		speedup float64
+		want    vectorbank.Outcome
+	}{
+		{exec.Faster, 1.1, vectorbank.OutcomeFaster},
+		{exec.Same, 1.0999, vectorbank.OutcomeMarginal},
+		{exec.Same, 1.0, vectorbank.OutcomeMarginal},
+		{exec.Slower, 0.99, vectorbank.OutcomeSlower},
+		{exec.Incorrect, 3, vectorbank.OutcomeIncorrect},
+		{exec.BuildFailed, 0, vectorbank.OutcomeBuildFailed},
+		{exec.Timeout, 0, vectorbank.OutcomeTimeout},
+		{exec.Crashed, 0, vectorbank.OutcomeCrashed},
+	} {
+		if got := outcomeOf(&exec.Report{Verdict: tt.verdict, Speedup: tt.speedup}); got != tt.want {
+			t.Errorf("%s at %v: %s, want %s", tt.verdict, tt.speedup, got, tt.want)
+		}
+	}
+}

@@ -19,9 +19,9 @@ func TestLangOf(t *testing.T) {
 	}{
 		{"a/b/sum.go", "go", true},
 		{"SUM.GO", "go", true},
-		{"x.c", "c", false},
-		{"x.cpp", "cpp", false},
-		{"x.hpp", "cpp", false},
+		{"x.c", "c", true},
+		{"x.cpp", "cpp", true},
+		{"x.hpp", "cpp", true},
 		{"x.py", "python", false},
 		{"x.rs", "", false},
 		{"Makefile", "", false},

@@ -281,18 +281,21 @@ template <class F> F gen_float(Gen& g) {
                      std::numeric_limits<F>::quiet_NaN(),
                      std::numeric_limits<F>::infinity(),
                      -std::numeric_limits<F>::infinity(),
-                     (F)(f32 ? 1e-30 : 1e-300),
-                     (F)(f32 ? 1e30 : 1e300),
-                     (F)(f32 ? -1e30 : -1e300),
+                     (F)(f32 ? 1e-17 : 1e-150),
+                     (F)(f32 ? 1e17 : 1e150),
+                     (F)(f32 ? -1e17 : -1e150),
                      std::numeric_limits<F>::denorm_min()};
       return e[g.edge(12)];
     }
     case MEDIUM: return (F)(g.norm() * 100);
     case SIZED: return (F)(g.unit() * 2000 - 1000);
     default: {
-      // Any finite value of the type, spread over the exponents.
+      // Values spread over the exponents, but small and large enough that
+      // a product of two, summed a thousand times, neither overflows nor
+      // vanishes: otherwise adding in another order (a correct variant)
+      // could give inf where the original gives a number.
       double m = g.unit() * 2 - 1;
-      int lim = f32 ? 120 : 1000;
+      int lim = f32 ? 56 : 496;
       int e = (int)g.intn(2 * lim + 1) - lim;
       return (F)std::ldexp(m, e);
     }

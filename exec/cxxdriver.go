@@ -135,7 +135,7 @@ func planCxx(f *cxxFile, fn *cxxFunc, s *cxxSettings) (*cxxPlan, error) {
 		}
 		if t.kind == cPointer {
 			e := t.elem
-			if e.kind == cVoid || e.kind == cStruct || e.kind == cVector || e.kind == cString || e.kind == cArray || e.kind == cStringView {
+			if e.kind == cVoid || e.kind == cStruct || e.kind == cVector || e.kind == cString || e.kind == cArray || e.kind == cStringView || e.kind == cPair {
 				return nil, fmt.Errorf("parameter %s: pointers to %s are not generated", name, e)
 			}
 		}

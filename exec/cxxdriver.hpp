@@ -26,7 +26,7 @@
 #include <string_view>
 #include <type_traits>
 #include <typeinfo>
-#include <utility>
+#include <utility>  // std::pair
 #include <vector>
 
 #include <cxxabi.h>
@@ -452,6 +452,31 @@ template <class T, std::size_t N> struct Tr<std::array<T, N>> {
     return eq_elems(a.data(), N, b.data(), N, where);
   }
   static void show(std::string& o, const std::array<T, N>& v) { show_elems(o, v.data(), N); }
+};
+
+template <class A, class B> struct Tr<std::pair<A, B>> {
+  static void gen(Gen& g, std::pair<A, B>& v, int d) {
+    lessonl::gen(g, v.first, d + 1);
+    lessonl::gen(g, v.second, d + 1);
+  }
+  template <class P> static bool eq(const std::pair<A, B>& a, const P& b, std::string& where) {
+    if (!lessonl::eq(a.first, b.first, where)) {
+      where = ".first" + where;
+      return false;
+    }
+    if (!lessonl::eq(a.second, b.second, where)) {
+      where = ".second" + where;
+      return false;
+    }
+    return true;
+  }
+  static void show(std::string& o, const std::pair<A, B>& v) {
+    o += "(";
+    lessonl::show(o, v.first);
+    o += ", ";
+    lessonl::show(o, v.second);
+    o += ")";
+  }
 };
 
 // Buf is the storage behind a pointer parameter: len elements, then as many

@@ -190,6 +190,12 @@ long isum(const std::vector<int>& v) {
 					t.Errorf("generated cases %d", r.Checks.GeneratedCases)
 				}
 			}},
+		{name: "pair-result", file: kernels, fn: "minmax", variant: "minmax_wrong.cpp", want: []Verdict{Incorrect},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "at result.first") {
+					t.Errorf("detail %q: want the pair's member named", r.Detail)
+				}
+			}},
 		{name: "method-result", file: kernels, fn: "Acc.total", variant: "total_wrong.cpp", want: []Verdict{Incorrect},
 			check: func(t *testing.T, r *Report) {
 				if r.Failure == nil || !strings.Contains(r.Failure.Input, "this={xs: [") {

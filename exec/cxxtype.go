@@ -23,6 +23,7 @@ const (
 	cStringView // std::string_view: an input only
 	cComplex
 	cStruct
+	cPair // std::pair
 	cVoid
 )
 
@@ -30,7 +31,8 @@ type cType struct {
 	kind  cKind
 	name  string // scalar: canonical C++ spelling; struct: qualified name in the file
 	class string // scalar: "int", "uint", "float", "bool", "char"
-	elem  *cType // pointer, vector, array, complex
+	elem  *cType // pointer, vector, array, complex; a pair's first
+	elem2 *cType // a pair's second
 	n     int    // std::array length; a pointer declared `T x[N]`: its count
 	cnst  bool   // const (the pointee for pointers, the referee for references)
 	ref   bool   // passed by reference
@@ -53,6 +55,8 @@ func (t *cType) spell(ns string) string {
 		return "std::complex<" + t.elem.spell(ns) + ">"
 	case cStruct:
 		return ns + "::" + t.name
+	case cPair:
+		return "std::pair<" + t.elem.spell(ns) + ", " + t.elem2.spell(ns) + ">"
 	case cPointer:
 		return t.elem.spell(ns) + "*"
 	}
@@ -72,6 +76,9 @@ func (t *cType) structs(into []*cxxDecl, seen map[*cxxDecl]bool) []*cxxDecl {
 	}
 	if t.elem != nil {
 		into = t.elem.structs(into, seen)
+	}
+	if t.elem2 != nil {
+		into = t.elem2.structs(into, seen)
 	}
 	if t.kind == cStruct && !seen[t.decl] {
 		seen[t.decl] = true
@@ -368,6 +375,25 @@ func (r *cTypes) resolve(name string, args [][]string, src string) (*cType, erro
 		return cloneType(t), nil
 	}
 	short := strings.TrimPrefix(name, "std::")
+	if short == "pair" {
+		if len(args) != 2 {
+			return nil, &unsupportedType{typ: src, why: "a pair needs two types"}
+		}
+		var ts [2]*cType
+		for i := range ts {
+			e, err := r.parseToks(args[i], src)
+			if err != nil {
+				return nil, err
+			}
+			if e.ref || e.kind == cPointer || e.kind == cVoid || e.kind == cStringView {
+				return nil, &unsupportedType{typ: src, why: "pairs of " + strings.Join(args[i], " ")}
+			}
+			e = cloneType(e)
+			e.cnst = false
+			ts[i] = e
+		}
+		return &cType{kind: cPair, elem: ts[0], elem2: ts[1]}, nil
+	}
 	switch short {
 	case "vector", "array", "complex", "basic_string":
 		if len(args) == 0 {
@@ -428,7 +454,7 @@ func (r *cTypes) resolve(name string, args [][]string, src string) (*cType, erro
 			return r.structType(d, src)
 		}
 	}
-	return nil, &unsupportedType{typ: src, why: "`" + name + "` is not a type the driver knows (scalars, pointers with lengths, std::vector, std::array, std::string, std::complex and plain structs of this file)"}
+	return nil, &unsupportedType{typ: src, why: "`" + name + "` is not a type the driver knows (scalars, pointers with lengths, std::vector, std::array, std::string, std::complex, std::pair and plain structs of this file)"}
 }
 
 func (r *cTypes) nested(s, src string) (*cType, error) {

@@ -95,6 +95,19 @@ std::vector<double> magnitude2(const std::vector<std::complex<double>>& zs) {
     return out;
 }
 
+// minmax is the smallest and the largest of v ({0, 0} when empty).
+std::pair<int, int> minmax(const std::vector<int>& v) {
+    if (v.empty()) {
+        return {0, 0};
+    }
+    int lo = v[0], hi = v[0];
+    for (int x : v) {
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+    }
+    return {lo, hi};
+}
+
 // Acc accumulates integers.
 struct Acc {
     std::vector<int> xs;

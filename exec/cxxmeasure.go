@@ -771,22 +771,7 @@ func (r *cxxRun) timing(bin string, p *cxxPlan, verified bool, note string) erro
 func (r *cxxRun) summary(note string) string {
 	rep := r.rep
 	var b strings.Builder
-	switch rep.Verdict {
-	case Faster:
-		fmt.Fprintf(&b, "faster: %.2fx", rep.Speedup)
-	case Slower:
-		fmt.Fprintf(&b, "slower: %.2fx (%.2f times the original's time)", rep.Speedup, 1/rep.Speedup)
-	default:
-		fmt.Fprintf(&b, "no clear difference: %.2fx", rep.Speedup)
-	}
-	if rep.SpeedupLow > 0 {
-		fmt.Fprintf(&b, ", 95%% interval %.2fx to %.2fx over %d rounds", rep.SpeedupLow, rep.SpeedupHigh, rep.Checks.Rounds)
-	} else {
-		fmt.Fprintf(&b, ", no interval from %d rounds", rep.Checks.Rounds)
-	}
-	if rep.Verdict == Same {
-		fmt.Fprintf(&b, " (faster or slower needs the whole interval beyond %.0f%%)", 100*r.m.opts.Floor)
-	}
+	b.WriteString(speedupSummary(rep, r.m.opts.Floor))
 	var checks []string
 	if n := len(rep.Checks.Tests); n > 0 {
 		checks = append(checks, strings.Join(rep.Checks.Tests, ", "))

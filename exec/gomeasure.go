@@ -850,6 +850,18 @@ func geomean(ns map[string]float64) float64 {
 func (g *goRun) summary() string {
 	rep := g.rep
 	var b strings.Builder
+	b.WriteString(speedupSummary(rep, g.m.opts.Floor))
+	fmt.Fprintf(&b, "; correct on %s", checksText(rep.Checks))
+	if g.noDiff != "" {
+		fmt.Fprintf(&b, " (differential check: %s)", g.noDiff)
+	}
+	return b.String()
+}
+
+// speedupSummary is the timing half of a report's detail, the same for
+// every language: the verdict, the ratio and its interval.
+func speedupSummary(rep *Report, floor float64) string {
+	var b strings.Builder
 	switch rep.Verdict {
 	case Faster:
 		fmt.Fprintf(&b, "faster: %.2fx", rep.Speedup)
@@ -864,11 +876,7 @@ func (g *goRun) summary() string {
 		fmt.Fprintf(&b, ", no interval from %d rounds", rep.Checks.Rounds)
 	}
 	if rep.Verdict == Same {
-		fmt.Fprintf(&b, " (faster or slower needs the whole interval beyond %.0f%%)", 100*g.m.opts.Floor)
-	}
-	fmt.Fprintf(&b, "; correct on %s", checksText(rep.Checks))
-	if g.noDiff != "" {
-		fmt.Fprintf(&b, " (differential check: %s)", g.noDiff)
+		fmt.Fprintf(&b, " (faster or slower needs the whole interval beyond %.0f%%)", 100*floor)
 	}
 	return b.String()
 }

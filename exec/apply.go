@@ -7,9 +7,10 @@ import (
 )
 
 // Apply returns t's file (t.Source when non-nil) with variant in place of
-// t.Func and its imports fixed: the code Measure measured, gofmt'ed and
-// without the runner's //line bookkeeping, for an editor (or `optimize
-// --apply`) to write. Nothing here touches the file. Errors are a
+// t.Func: the code Measure measured, for an editor (or `optimize --apply`) to
+// write. Go files come back gofmt'ed with imports fixed and without the
+// runner's //line bookkeeping; C and C++ files get the variant's new
+// #includes at the top. Nothing here touches the file. Errors are a
 // *NotFoundError, or say why the variant cannot be put in place (it does not
 // parse, changes the signature, or changes other declarations).
 func Apply(t Target, variant string) ([]byte, error) {
@@ -17,8 +18,11 @@ func Apply(t Target, variant string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c, ok := l.(cxxLang); ok {
+		return applyCxx(t, c.name, variant)
+	}
 	if _, ok := l.(goLang); !ok {
-		return nil, fmt.Errorf("couldn't apply a variant to %s: applying is supported for Go files only so far", t.File)
+		return nil, fmt.Errorf("couldn't apply a variant to %s: no applier for this language", t.File)
 	}
 	gf, err := readGoFile(t.File, t.Source)
 	if err != nil {

@@ -116,6 +116,9 @@ func cxxSettingsFor(absFile, lang, fn string, opts Options) (*cxxSettings, error
 	if opts.CFlags != nil {
 		s.flags = opts.CFlags
 	}
+	if opts.RTol > 0 {
+		s.rtol = opts.RTol
+	}
 	s.openmp = s.openmp || opts.OpenMP
 	if opts.Threads > 0 {
 		s.threads = opts.Threads
@@ -309,25 +312,27 @@ func (r *cxxRun) syntaxCheck(copyName string) (string, error) {
 
 // blameVariant decides, after a failed build, whether the variant is at
 // fault: the variant's copy does not compile while the original's does. It
-// writes the build_failed verdict then. An original that does not compile
-// is an error.
-func (r *cxxRun) blameVariant() (bool, error) {
+// writes the build_failed verdict then. The original's copy may fail alone
+// yet build in the driver, whose headers come first (a file that uses size_t
+// after only <vector>); its output is returned for the caller to decide with
+// a build that has the original on both sides.
+func (r *cxxRun) blameVariant() (blamed bool, origAlone string, err error) {
 	out, err := r.syntaxCheck(r.varCopy())
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	oout, err := r.syntaxCheck(r.origCopy())
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	if oout != "" {
-		return false, r.origDoesNotCompile(oout)
+		return false, oout, nil
 	}
 	if out == "" {
-		return false, nil
+		return false, "", nil
 	}
 	r.rep.Verdict, r.rep.Detail = BuildFailed, "the variant does not compile:\n"+r.cleanOutput(out)
-	return true, nil
+	return true, "", nil
 }
 
 func (r *cxxRun) origDoesNotCompile(out string) error {
@@ -399,20 +404,27 @@ func (r *cxxRun) driver(p *cxxPlan) (*Report, error) {
 	}
 	r.m.log.Debug("built the driver", "took", time.Since(start), "failed", out != "")
 	if out != "" {
-		blamed, err := r.blameVariant()
+		blamed, origAlone, err := r.blameVariant()
 		if err != nil || blamed {
 			return rep, err
 		}
-		// The copies compile alone: does the driver build with the
-		// original on both sides? Then the variant breaks only where it is
-		// used (a template, a call).
+		// Does the driver build with the original on both sides? Then the
+		// variant is at fault: it breaks only where it is used (a template,
+		// a call), or the original needs the driver's headers too.
 		_, aaOut, err := r.buildDriver(p, true)
 		if err != nil {
 			return nil, err
 		}
 		if aaOut == "" {
-			rep.Verdict, rep.Detail = BuildFailed, "the variant does not compile where it is called:\n"+r.cleanOutput(out)
+			where := " where it is called"
+			if origAlone != "" {
+				where = ""
+			}
+			rep.Verdict, rep.Detail = BuildFailed, "the variant does not compile"+where+":\n"+r.cleanOutput(out)
 			return rep, nil
+		}
+		if origAlone != "" {
+			return nil, r.origDoesNotCompile(origAlone)
 		}
 		rep.Verdict = Unverified
 		std := ""

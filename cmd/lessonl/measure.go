@@ -30,6 +30,7 @@ func runMeasure(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	timeout := fs.Duration("timeout", exec.DefaultTimeout, "wall-clock limit for the whole measurement")
 	noSandbox := fs.Bool("no-sandbox", false, "run without bubblewrap (rlimits and timeouts only)")
 	size := fs.Int("size", exec.DefaultSize, "size of generated inputs (slice lengths, string lengths)")
+	rtol := fs.Float64("rtol", 0, "relative float tolerance of the generated check (0: Go 1e-9, C/C++ lessonl.toml rtol or 1e-6)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -40,7 +41,7 @@ func runMeasure(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	file, fn, ok := splitTarget(pos[0])
 	if !ok {
-		return usagef("%q is not FILE:FUNC; name the function after the last colon, e.g. sum.go:Sum or list.go:(*List).Len", pos[0])
+		return usagef("%q is not FILE:FUNC; name the function after the colon, e.g. sum.go:Sum, list.go:(*List).Len or grid.cpp:Grid::step", pos[0])
 	}
 	if *floor < 0 || *floor >= 1 {
 		return usagef("--floor %v is out of range; use a fraction such as 0.05", *floor)
@@ -48,18 +49,21 @@ func runMeasure(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *timeout <= 0 || *size <= 0 {
 		return usagef("--timeout and --size must be positive")
 	}
+	if *rtol < 0 || *rtol >= 1 {
+		return usagef("--rtol %v is out of range; use a small relative tolerance such as 1e-6", *rtol)
+	}
 	if _, ok := exec.LangOf(file); !ok {
 		lang, _ := exec.LangOf(file)
 		if lang == "" {
-			return usagef("%s: unknown language; FILE must be a .go file", file)
+			return usagef("%s: unknown language; FILE must be a Go, C or C++ file (.go, .c, .h, .cc, .cpp, .cxx, .hpp)", file)
 		}
-		return fmt.Errorf("%s: %s is not supported yet; the runner measures .go files", file, lang)
+		return fmt.Errorf("%s: %s is not supported yet; the runner measures Go, C and C++ files", file, lang)
 	}
 	variant, err := os.ReadFile(pos[1])
 	if err != nil {
 		return fmt.Errorf("couldn't read the variant: %w; give the path of a file holding the new function", err)
 	}
-	opts := exec.Options{Floor: *floor, Timeout: *timeout, NoSandbox: *noSandbox, Size: *size}
+	opts := exec.Options{Floor: *floor, Timeout: *timeout, NoSandbox: *noSandbox, Size: *size, RTol: *rtol}
 	rep, err := exec.Measure(ctx, exec.Target{File: file, Func: fn}, string(variant), opts)
 	if err != nil {
 		var nf *exec.NotFoundError
@@ -81,9 +85,22 @@ func runMeasure(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // or (*T).Name (type parameters allowed in the receiver).
 var funcNameRE = regexp.MustCompile(`^(\(\*?[\p{L}_][\p{L}\p{N}_]*(\[[^\]]*\])?\)\.|[\p{L}_][\p{L}\p{N}_]*(\[[^\]]*\])?\.)?[\p{L}_][\p{L}\p{N}_]*$`)
 
-// splitTarget splits FILE:FUNC at the last colon followed by a function
-// name, so Windows drive letters and colons in directory names survive.
+// splitTarget splits FILE:FUNC. For a C or C++ file the split is at the
+// first colon after the file's extension, since the name may hold "::" and
+// a parameter list (ns::sum, Grid::step(int)); otherwise at the last colon
+// followed by a Go function name, so Windows drive letters and colons in
+// directory names survive.
 func splitTarget(s string) (file, fn string, ok bool) {
+	for i := strings.IndexByte(s, ':'); i > 0; {
+		if lang, _ := exec.LangOf(s[:i]); (lang == "c" || lang == "cpp") && cxxNameRE.MatchString(s[i+1:]) {
+			return s[:i], s[i+1:], true
+		}
+		j := strings.IndexByte(s[i+1:], ':')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
 	for i := strings.LastIndexByte(s, ':'); i > 0; i = strings.LastIndexByte(s[:i], ':') {
 		if funcNameRE.MatchString(s[i+1:]) {
 			return s[:i], s[i+1:], true
@@ -91,6 +108,10 @@ func splitTarget(s string) (file, fn string, ok bool) {
 	}
 	return "", "", false
 }
+
+// cxxNameRE is a C or C++ function name as the runner lists it: qualified
+// with ::, maybe an operator, a parameter list or a #N for overloads.
+var cxxNameRE = regexp.MustCompile(`^(::)?([\p{L}_~][\p{L}\p{N}_]*(<[^:]*>)?::)*([\p{L}_~][\p{L}\p{N}_]*|operator\S+)(\(.*\))?(#\d+)?$`)
 
 func printReport(w io.Writer, r *exec.Report, o exec.Options) {
 	fmt.Fprintf(w, "verdict     %s\n", r.Verdict)

@@ -32,6 +32,14 @@ func TestSplitTarget(t *testing.T) {
 		{"sum.go:", "", "", false},
 		{"sum.go:1Sum", "", "", false},
 		{":Sum", "", "", false},
+		{"m.cpp:ns::sum", "m.cpp", "ns::sum", true},
+		{"m.cpp:sum", "m.cpp", "sum", true},
+		{"d:x/grid.cc:Grid::step(int)", "d:x/grid.cc", "Grid::step(int)", true},
+		{"v.hpp:Vec<T>::dot", "v.hpp", "Vec<T>::dot", true},
+		{"o.cpp:V::operator+=", "o.cpp", "V::operator+=", true},
+		{"f.c:f#2", "f.c", "f#2", true},
+		{"m.cpp:", "", "", false},
+		{"m.cpp:ns::", "", "", false},
 	} {
 		file, fn, ok := splitTarget(tt.in)
 		if file != tt.file || fn != tt.fn || ok != tt.ok {

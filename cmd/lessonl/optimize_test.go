@@ -105,6 +105,41 @@ func TestOptimizeJSONAndApply(t *testing.T) {
 	}
 }
 
+// A C++ function named with its namespace: the same loop, and --apply
+// writes the variant with the #include it needs.
+func TestOptimizeApplyCxx(t *testing.T) {
+	srv := ollamatest.New(ollamatest.Script{Models: map[string]*ollamatest.Model{
+		"cxx:1b": {Rules: []ollamatest.Rule{
+			{Contains: []string{"Your rewrite B"}, Reply: "std::max_element is one pass with no copy; insertion sort is quadratic."},
+			{Reply: "```cpp\n#include <algorithm>\nint maxOf(const std::vector<int>& xs) {\n  if (xs.empty()) return 0;\n  return *std::max_element(xs.begin(), xs.end());\n}\n```"},
+		}},
+	}})
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "stats.cpp")
+	orig := "#include <vector>\n\nnamespace stats {\n// maxOf sorts a copy to find the largest element.\nint maxOf(const std::vector<int>& xs) {\n  if (xs.empty()) return 0;\n  std::vector<int> s(xs);\n  for (std::size_t i = 1; i < s.size(); i++)\n    for (std::size_t j = i; j > 0 && s[j] < s[j - 1]; j--) std::swap(s[j], s[j - 1]);\n  return s.back();\n}\n}  // namespace stats\n"
+	if err := os.WriteFile(file, []byte(orig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCLI(t, context.Background(), "optimize", "--json", "--apply", "--store", t.TempDir(),
+		"--host", srv.URL(), "--models", "cxx:1b", "--rounds", "1", file+":stats::maxOf")
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, errOut)
+	}
+	var res struct {
+		Best    *struct{ Verdict string } `json:"best"`
+		Applied bool                      `json:"applied"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Best == nil || res.Best.Verdict != "faster" || !res.Applied {
+		t.Fatalf("result %v: %s", err, out)
+	}
+	got, _ := os.ReadFile(file)
+	for _, want := range []string{"#include <vector>\n#include <algorithm>\n", "// maxOf sorts a copy", "std::max_element", "}  // namespace stats"} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("--apply wrote a file without %q:\n%s", want, got)
+		}
+	}
+}
+
 // --apply never overwrites a file edited during the run.
 func TestOptimizeApplyRefusesChangedFile(t *testing.T) {
 	srv := ollamatest.New(optimizeScript(500 * time.Millisecond))

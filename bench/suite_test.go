@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lessonl/lessonl/exec"
 )
 
 func TestLoadGoSuite(t *testing.T) {
@@ -88,12 +90,6 @@ func TestLoadErrors(t *testing.T) {
 			"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\n", "a/a.go": okGo,
 			"b/problem.toml": "category = \"sort\"\nfunction = \"F\"\n",
 		}, []string{"no function", "no file"}},
-		{"go tolerance the runner does not apply", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\n[check]\nkind = \"tolerance\"\ntolerance = 1e-4\n", "a/a.go": okGo},
-			[]string{"check tolerance 0.0001", "relative 1e-09", "state tolerance = 1e-09"}},
-		{"c++ tolerance without lessonl.toml", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.cpp\"\nfunction = \"f\"\n[check]\nkind = \"tolerance\"\ntolerance = 1e-4\n", "a/a.cpp": okCpp},
-			[]string{"relative 1e-06", "driver's default", "set rtol = 0.0001 under [cpp]"}},
-		{"c++ tolerance unlike lessonl.toml", map[string]string{"lessonl.toml": "[cpp]\nrtol = 1e-3\n", "a/problem.toml": "category = \"sort\"\nfile = \"a.cpp\"\nfunction = \"f\"\n[check]\nkind = \"tolerance\"\ntolerance = 1e-6\n", "a/a.cpp": okCpp},
-			[]string{"relative 0.001", "lessonl.toml"}},
 		{"missing c++ function", map[string]string{"a/problem.toml": "category = \"sort\"\nfile = \"a.cpp\"\nfunction = \"g\"\n", "a/a.cpp": okCpp},
 			[]string{"couldn't find its function", "g not found"}},
 		{"bad suite file", map[string]string{"suite.toml": "nmae = \"x\"\n", "a/problem.toml": "category = \"sort\"\nfile = \"a.go\"\nfunction = \"F\"\n", "a/a.go": okGo},
@@ -199,4 +195,28 @@ func FuzzLoadProblem(f *testing.F) {
 			t.Errorf("loaded an incomplete problem: %+v", p)
 		}
 	})
+}
+
+// A stated tolerance is what the runner applies; OpenMP only for C and C++.
+func TestApplyProblemOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		p      Problem
+		o      Options
+		rtol   float64
+		openMP bool
+	}{
+		{"exact go", Problem{Language: "go", Check: Check{Kind: CheckExact}}, Options{OMP: 8}, 0, false},
+		{"tolerance go", Problem{Language: "go", Check: Check{Kind: CheckTolerance, Tolerance: 1e-4}}, Options{}, 1e-4, false},
+		{"tolerance cpp, openmp", Problem{Language: "cpp", Check: Check{Kind: CheckTolerance, Tolerance: 1e-3}}, Options{OMP: 4}, 1e-3, true},
+		{"exact c, serial", Problem{Language: "c", Check: Check{Kind: CheckExact}}, Options{}, 0, false},
+	} {
+		var m exec.Options
+		if err := applyProblemOptions(&m, &tc.p, tc.o); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if m.RTol != tc.rtol || m.OpenMP != tc.openMP || tc.openMP && m.Threads != tc.o.OMP {
+			t.Errorf("%s: rtol %g, openmp %v (%d threads); want %g, %v", tc.name, m.RTol, m.OpenMP, m.Threads, tc.rtol, tc.openMP)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 )
 
@@ -24,10 +25,16 @@ const (
 	genABBench  = "BenchmarkLessonlAB"
 )
 
-// harnessFor is the harness with its package clause changed to pkg.
-func harnessFor(pkg string) []byte {
+// harnessFor is the harness with its package clause changed to pkg and,
+// when rtol > 0, its float tolerance set to rtol.
+func harnessFor(pkg string, rtol float64) []byte {
 	re := regexp.MustCompile(`(?m)^package exec$`)
-	return []byte(re.ReplaceAllString(harnessSource, "package "+pkg))
+	src := re.ReplaceAllString(harnessSource, "package "+pkg)
+	if rtol > 0 {
+		tolRE := regexp.MustCompile(`(?m)^var lessonlRTol = .*$`)
+		src = tolRE.ReplaceAllString(src, "var lessonlRTol = "+strconv.FormatFloat(rtol, 'g', -1, 64))
+	}
+	return []byte(src)
 }
 
 // driverFor writes the test file that runs the differential check and the

@@ -360,6 +360,10 @@ func lessonlFill(seed int64, profile string, size int, ptrs ...any) {
 	}
 }
 
+// lessonlRTol is the relative tolerance for float64 results; the runner
+// rewrites this line when Options.RTol is set.
+var lessonlRTol = 1e-9
+
 // lessonlEqual compares two values deeply: floats with a relative tolerance
 // and NaN equal to NaN, nil and empty slices and maps alike, unexported
 // fields included. It returns the path of the first difference.
@@ -458,9 +462,9 @@ func lessonlFloatEqual(x, y float64, bits int) bool {
 	if math.IsInf(x, 0) || math.IsInf(y, 0) || math.IsNaN(x) || math.IsNaN(y) {
 		return false
 	}
-	tol := 1e-9
+	tol := lessonlRTol
 	if bits == 32 {
-		tol = 1e-5
+		tol = max(tol, 1e-5)
 	}
 	scale := math.Max(math.Abs(x), math.Abs(y))
 	return math.Abs(x-y) <= tol*scale || math.Abs(x-y) <= 1e-12

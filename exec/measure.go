@@ -103,6 +103,9 @@ func Measure(ctx context.Context, t Target, variant string, opts Options) (*Repo
 	if err != nil {
 		return nil, err
 	}
+	if opts.RTol < 0 || opts.RTol >= 1 || math.IsNaN(opts.RTol) {
+		return nil, fmt.Errorf("float tolerance %g is out of range: give a small relative tolerance such as 1e-6, or 0 for the default", opts.RTol)
+	}
 	opts = opts.withDefaults()
 	sb := sandboxFor(SandboxOptions{Disabled: opts.NoSandbox, CacheDir: opts.CacheDir})
 	mctx, cancel := context.WithTimeout(ctx, opts.Timeout)

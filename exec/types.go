@@ -38,6 +38,10 @@ type Options struct {
 	Timeout   time.Duration // wall clock for the whole measurement; default 2m
 	NoSandbox bool          // run without bubblewrap even when it is available
 	Size      int           // size of generated inputs (slice length etc.); default 1000
+	// RTol is the relative tolerance of the generated check for floats; 0
+	// keeps the defaults (Go: 1e-9, float32 1e-5; C/C++: lessonl.toml's
+	// rtol, else 1e-6). Single-precision results never get less than 1e-5.
+	RTol float64
 
 	Rounds   Rounds        // A/B timing rounds policy; zero fields take DefaultMeasureRounds'
 	RunTime  time.Duration // benchmark time of one timing run; default 25ms

@@ -54,6 +54,7 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		timeout     = fs.Duration("timeout", 2*time.Minute, "bound on measuring one variant")
 		floor       = fs.Float64("floor", 0.05, "noise floor: faster only when the whole interval is above 1+floor")
 		noSandbox   = fs.Bool("no-sandbox", false, "run variants without bubblewrap (rlimits and timeouts only)")
+		rtol        = fs.Float64("rtol", 0, "relative float tolerance of the generated check (0: Go 1e-9, C/C++ lessonl.toml rtol or 1e-6)")
 	)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -64,7 +65,7 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	file, fn, ok := splitTarget(pos[0])
 	if !ok {
-		return usagef("%q is not FILE:FUNC; name the function after the last colon, e.g. sum.go:Sum or list.go:(*List).Len", pos[0])
+		return usagef("%q is not FILE:FUNC; name the function after the colon, e.g. sum.go:Sum, list.go:(*List).Len or grid.cpp:Grid::step", pos[0])
 	}
 	sc := vectorbank.Scope(*scope)
 	if sc != vectorbank.ScopeProblem && sc != vectorbank.ScopeProject && sc != vectorbank.ScopeAll {
@@ -77,6 +78,9 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *rounds < 1 || *lessons < 0 {
 		return usagef("--rounds must be at least 1 and --lessons at least 0")
+	}
+	if *rtol < 0 || *rtol >= 1 {
+		return usagef("--rtol %v is out of range; use a small relative tolerance such as 1e-6", *rtol)
 	}
 
 	if *host == "" {
@@ -148,7 +152,7 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Agents: agents, Rounds: *rounds, Lessons: *lessons, Scope: sc,
 		Selection: vectorbank.Strategy(*selection), NoLessons: *noLessons || *lessons == 0, NoFactor: *noFactor,
 		Parallel: *parallel, CallTimeout: *callTimeout, Project: team.ProjectOf(file),
-		Measure: exec.Options{Floor: *floor, Timeout: *timeout, NoSandbox: *noSandbox},
+		Measure: exec.Options{Floor: *floor, Timeout: *timeout, NoSandbox: *noSandbox, RTol: *rtol},
 	}
 	var render func(team.Event)
 	switch {

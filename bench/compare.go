@@ -156,6 +156,7 @@ func (c *Comparison) Markdown() string {
 	fmt.Fprintf(&b, "| geomean speedup | %s | %s | %s |\n", times(ma.Geomean), times(mb.Geomean), ratio(mb.Geomean, ma.Geomean))
 	fmt.Fprintf(&b, "| ≥ 2× | %s | %s | %s |\n", percent(ma.Share2x), percent(mb.Share2x), points(mb.Share2x-ma.Share2x))
 	fmt.Fprintf(&b, "| code tokens | %d | %d | %s |\n", ma.CodeTokens, mb.CodeTokens, ratio(float64(mb.CodeTokens), float64(ma.CodeTokens)))
+	fmt.Fprintf(&b, "| lesson tokens | %d | %d | %s |\n", ma.LessonTokens, mb.LessonTokens, ratio(float64(mb.LessonTokens), float64(ma.LessonTokens)))
 	fmt.Fprintf(&b, "| time | %s | %s | %s |\n", duration(ma.Seconds), duration(mb.Seconds), ratio(mb.Seconds, ma.Seconds))
 	b.WriteString("\nDifferences are " + lb + " relative to " + la + ": percentage points, or a ratio (×).\n")
 

@@ -11,17 +11,18 @@ const TwoX = 2.0
 // Metrics are the paper's figures over a set of problems, plus their cost.
 // JSON names are a contract.
 type Metrics struct {
-	Problems    int     `json:"problems"`
-	Built       int     `json:"built"`        // problems where some variant compiled
-	Correct     int     `json:"correct"`      // problems where some variant was verified correct
-	AtLeast2x   int     `json:"at_least_2x"`  // problems whose counted speedup is >= 2
-	Errors      int     `json:"errors"`       // problems the bench could not run (counted as not built)
-	BuiltRate   float64 `json:"built_rate"`   // Built / Problems
-	CorrectRate float64 `json:"correct_rate"` // Correct / Problems
-	Geomean     float64 `json:"geomean"`      // geometric mean of the counted speedups (wrong and slower count as 1)
-	Share2x     float64 `json:"share_2x"`     // AtLeast2x / Problems
-	CodeTokens  int     `json:"code_tokens"`  // tokens the models generated for code
-	Seconds     float64 `json:"seconds"`      // wall time of the problems' runs
+	Problems     int     `json:"problems"`
+	Built        int     `json:"built"`         // problems where some variant compiled
+	Correct      int     `json:"correct"`       // problems where some variant was verified correct
+	AtLeast2x    int     `json:"at_least_2x"`   // problems whose counted speedup is >= 2
+	Errors       int     `json:"errors"`        // problems the bench could not run (counted as not built)
+	BuiltRate    float64 `json:"built_rate"`    // Built / Problems
+	CorrectRate  float64 `json:"correct_rate"`  // Correct / Problems
+	Geomean      float64 `json:"geomean"`       // geometric mean of the counted speedups (wrong and slower count as 1)
+	Share2x      float64 `json:"share_2x"`      // AtLeast2x / Problems
+	CodeTokens   int     `json:"code_tokens"`   // tokens the models generated for code
+	LessonTokens int     `json:"lesson_tokens"` // tokens the models generated for lessons
+	Seconds      float64 `json:"seconds"`       // wall time of the problems' runs
 }
 
 // CategoryMetrics are the metrics of one category.
@@ -68,6 +69,7 @@ func Compute(ps []ProblemResult) Metrics {
 		}
 		logSum += math.Log(s)
 		m.CodeTokens += p.CodeTokens
+		m.LessonTokens += p.LessonTokens
 		m.Seconds += p.Seconds
 	}
 	if m.Problems > 0 {

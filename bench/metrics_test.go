@@ -36,12 +36,12 @@ func TestCounted(t *testing.T) {
 //	fft:   g could not run (error)
 func handChecked() []ProblemResult {
 	return []ProblemResult{
-		{Name: "a", Category: "sort", Status: StatusDone, Built: true, Correct: true, Speedup: 4, CodeTokens: 100, Seconds: 10},
-		{Name: "b", Category: "sort", Status: StatusDone, Built: true, Correct: false, Speedup: 0, CodeTokens: 50, Seconds: 5},
+		{Name: "a", Category: "sort", Status: StatusDone, Built: true, Correct: true, Speedup: 4, CodeTokens: 100, LessonTokens: 12, Seconds: 10},
+		{Name: "b", Category: "sort", Status: StatusDone, Built: true, Correct: false, Speedup: 0, CodeTokens: 50, LessonTokens: 6, Seconds: 5},
 		{Name: "c", Category: "graph", Status: StatusDone, Built: true, Correct: true, Speedup: 0.5, CodeTokens: 10, Seconds: 1},
 		{Name: "d", Category: "graph", Status: StatusDone, Built: false, CodeTokens: 20, Seconds: 2},
 		{Name: "e", Category: "scan", Status: StatusDone, Built: true, Correct: true, Speedup: 2, CodeTokens: 30, Seconds: 3},
-		{Name: "f", Category: "scan", Status: StatusDone, Built: true, Correct: true, Speedup: 1.5, CodeTokens: 40, Seconds: 4},
+		{Name: "f", Category: "scan", Status: StatusDone, Built: true, Correct: true, Speedup: 1.5, CodeTokens: 40, LessonTokens: 7, Seconds: 4},
 		{Name: "g", Category: "fft", Status: StatusError, Error: "no variant could be measured"},
 	}
 }
@@ -52,7 +52,7 @@ func TestSummarizeHandChecked(t *testing.T) {
 	want := Metrics{
 		Problems: 7, Built: 5, Correct: 4, AtLeast2x: 2, Errors: 1,
 		BuiltRate: 5.0 / 7, CorrectRate: 4.0 / 7, Geomean: math.Pow(12, 1.0/7), Share2x: 2.0 / 7,
-		CodeTokens: 250, Seconds: 25,
+		CodeTokens: 250, LessonTokens: 25, Seconds: 25,
 	}
 	checkMetrics(t, "overall", s.Overall, want)
 	if got := s.Overall.Geomean; math.Abs(got-1.4261) > 1e-4 { // 12^(1/7), by hand
@@ -63,8 +63,8 @@ func TestSummarizeHandChecked(t *testing.T) {
 		// The method's order: fft, graph, scan, sort.
 		{"fft", Metrics{Problems: 1, Errors: 1, Geomean: 1}},
 		{"graph", Metrics{Problems: 2, Built: 1, Correct: 1, BuiltRate: 0.5, CorrectRate: 0.5, Geomean: 1, CodeTokens: 30, Seconds: 3}},
-		{"scan", Metrics{Problems: 2, Built: 2, Correct: 2, AtLeast2x: 1, BuiltRate: 1, CorrectRate: 1, Geomean: math.Sqrt(3), Share2x: 0.5, CodeTokens: 70, Seconds: 7}},
-		{"sort", Metrics{Problems: 2, Built: 2, Correct: 1, AtLeast2x: 1, BuiltRate: 1, CorrectRate: 0.5, Geomean: 2, Share2x: 0.5, CodeTokens: 150, Seconds: 15}},
+		{"scan", Metrics{Problems: 2, Built: 2, Correct: 2, AtLeast2x: 1, BuiltRate: 1, CorrectRate: 1, Geomean: math.Sqrt(3), Share2x: 0.5, CodeTokens: 70, LessonTokens: 7, Seconds: 7}},
+		{"sort", Metrics{Problems: 2, Built: 2, Correct: 1, AtLeast2x: 1, BuiltRate: 1, CorrectRate: 0.5, Geomean: 2, Share2x: 0.5, CodeTokens: 150, LessonTokens: 18, Seconds: 15}},
 	}
 	if len(s.Categories) != len(wantCats) {
 		t.Fatalf("categories %+v, want %d of them", s.Categories, len(wantCats))
@@ -104,7 +104,7 @@ func checkMetrics(t *testing.T, name string, got, want Metrics) {
 	t.Helper()
 	ints := [][3]any{
 		{"problems", got.Problems, want.Problems}, {"built", got.Built, want.Built}, {"correct", got.Correct, want.Correct},
-		{"at_least_2x", got.AtLeast2x, want.AtLeast2x}, {"errors", got.Errors, want.Errors}, {"code_tokens", got.CodeTokens, want.CodeTokens},
+		{"at_least_2x", got.AtLeast2x, want.AtLeast2x}, {"errors", got.Errors, want.Errors}, {"code_tokens", got.CodeTokens, want.CodeTokens}, {"lesson_tokens", got.LessonTokens, want.LessonTokens},
 	}
 	for _, c := range ints {
 		if c[1] != c[2] {

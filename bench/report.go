@@ -19,17 +19,17 @@ func Markdown(r *Results) string {
 	b.WriteString("\nSpeedups are the final answer's (the team's best variant, re-measured); the geometric mean counts wrong code, no answer and slowdowns as 1×. Built and correct: some variant compiled, some variant was verified correct.\n")
 
 	b.WriteString("\n## Problems\n\n")
-	b.WriteString("| problem | category | built | correct | speedup | 95% interval | by | variants | tokens | time |\n")
-	b.WriteString("|---|---|:-:|:-:|--:|---|---|---|--:|--:|\n")
+	b.WriteString("| problem | category | built | correct | speedup | 95% interval | by | variants | code tokens | lesson tokens | time |\n")
+	b.WriteString("|---|---|:-:|:-:|--:|---|---|---|--:|--:|--:|\n")
 	for _, p := range r.Problems {
 		interval, by := "", ""
 		if p.Speedup > 0 {
 			interval = fmt.Sprintf("[%.2f, %.2f]", p.Interval[0], p.Interval[1])
 			by = fmt.Sprintf("%s, round %d", p.Agent, p.Round+1)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %s |\n",
 			cell(p.Name), p.Category, mark(p.Built), mark(p.Correct), speedupCell(p), interval, cell(by),
-			verdictList(p.Verdicts), p.CodeTokens, duration(p.Seconds))
+			verdictList(p.Verdicts), p.CodeTokens, p.LessonTokens, duration(p.Seconds))
 	}
 	var errs []ProblemResult
 	for _, p := range r.Problems {
@@ -78,11 +78,11 @@ func configLine(r *Results) string {
 // MetricsTable is the paper's table: one row overall, one per category.
 func MetricsTable(s Summary) string {
 	var b strings.Builder
-	b.WriteString("| | problems | built | correct | geomean speedup | ≥ 2× | code tokens | time |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| | problems | built | correct | geomean speedup | ≥ 2× | code tokens | lesson tokens | time |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	row := func(name string, m Metrics) {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %d | %s |\n", name, m.Problems, percent(m.BuiltRate),
-			percent(m.CorrectRate), times(m.Geomean), percent(m.Share2x), m.CodeTokens, duration(m.Seconds))
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %d | %d | %s |\n", name, m.Problems, percent(m.BuiltRate),
+			percent(m.CorrectRate), times(m.Geomean), percent(m.Share2x), m.CodeTokens, m.LessonTokens, duration(m.Seconds))
 	}
 	row("**overall**", s.Overall)
 	for _, c := range s.Categories {

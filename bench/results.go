@@ -83,11 +83,12 @@ type ProblemResult struct {
 	Round    int          `json:"round"`             // in which round (0-based, like the team's)
 	Code     string       `json:"code,omitempty"`    // the final answer
 
-	Variants   int            `json:"variants"`
-	Verdicts   map[string]int `json:"verdicts"` // variant verdicts; "error" for model calls that gave no code
-	Lessons    int            `json:"lessons_learned"`
-	CodeTokens int            `json:"code_tokens"`
-	Seconds    float64        `json:"seconds"`
+	Variants     int            `json:"variants"`
+	Verdicts     map[string]int `json:"verdicts"` // variant verdicts; "error" for model calls that gave no code
+	Lessons      int            `json:"lessons_learned"`
+	CodeTokens   int            `json:"code_tokens"`
+	LessonTokens int            `json:"lesson_tokens"` // generated for the lessons (solicitation)
+	Seconds      float64        `json:"seconds"`
 }
 
 // ReadResults reads a results.json.

@@ -337,6 +337,11 @@ func runProblem(ctx context.Context, s *Suite, p *Problem, cfg team.Config, o Op
 		r.Status, r.Error = StatusError, runErr.Error()
 	}
 	r.CodeTokens = tokens
+	if res != nil {
+		for _, v := range res.Variants {
+			r.LessonTokens += v.LessonTokens
+		}
+	}
 	fillOutcome(&r, res)
 	if r.Status == StatusDone && res != nil {
 		// Code that got no report at all means the runner could not measure

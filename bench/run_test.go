@@ -121,7 +121,7 @@ func endToEnd(t *testing.T, suite, subset string) {
 			t.Errorf("problem %s: re-measured verdict %s", p.Name, p.Verdict)
 		}
 		if p.Status != StatusDone || !p.Built || !p.Correct || !(p.Speedup > 1) || p.Counted != p.Speedup ||
-			p.Agent == "" || p.Code == "" || p.CodeTokens <= 0 || p.Variants != 1 || p.Verdicts["faster"] != 1 || p.Lessons != 1 {
+			p.Agent == "" || p.Code == "" || p.CodeTokens <= 0 || p.LessonTokens <= 0 || p.Variants != 1 || p.Verdicts["faster"] != 1 || p.Lessons != 1 {
 			t.Errorf("problem %s: %+v", p.Name, p)
 		}
 		if !(p.Interval[0] <= p.Speedup && p.Speedup <= p.Interval[1]) {

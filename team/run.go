@@ -204,7 +204,7 @@ func (r *runner) agentTurn(ctx context.Context, round int, a Agent, prompt strin
 		r.emit(AgentFailed{Round: round, Agent: v.Agent, Err: err})
 		return v
 	}
-	v.TokensPerS = ans.TokensPerS
+	v.TokensPerS, v.Tokens = ans.TokensPerS, ans.Tokens
 	r.emit(Generating{Round: round, Agent: v.Agent, Tokens: ans.Tokens, TokensPerS: ans.TokensPerS, Done: true})
 	code, err := extractCode(ans.Text, r.prob.Func.Lang, bareName(r.prob.Func.Name))
 	if err != nil {
@@ -236,6 +236,7 @@ func (r *runner) agentTurn(ctx context.Context, round int, a Agent, prompt strin
 		}
 		return v
 	}
+	v.LessonTokens = ans.Tokens
 	text := cleanLesson(ans.Text)
 	if text == "" {
 		r.emit(AgentFailed{Round: round, Agent: v.Agent, Err: errors.New("no lesson: the explanation was empty or not text")})

@@ -138,6 +138,12 @@ func TestRunFullLoop(t *testing.T) {
 	if len(res.Variants) != 12 {
 		t.Errorf("got %d variants, want 12 (3 agents × 4 rounds)", len(res.Variants))
 	}
+	// Tokens are counted apart for code and lessons (bench reports both).
+	for _, v := range res.Variants {
+		if v.Tokens <= 0 || v.LessonID != "" && v.LessonTokens <= 0 {
+			t.Errorf("round %d %s: %d code tokens, %d lesson tokens (lesson %q)", v.Round, v.Model, v.Tokens, v.LessonTokens, v.LessonID)
+		}
+	}
 
 	// gamma's round-1 prompt carried alpha's lesson, and that is why it scanned.
 	var gammaRound1 string

@@ -51,15 +51,17 @@ type Problem struct {
 
 // Variant is one agent's rewrite in one round, with its measurement.
 type Variant struct {
-	Agent       string       `json:"agent"`
-	Model       string       `json:"model"`
-	Round       int          `json:"round"`
-	Code        string       `json:"code"`
-	Report      *exec.Report `json:"report,omitempty"`
-	Error       string       `json:"error,omitempty"` // the model call failed: no code, no lesson
-	LessonID    string       `json:"lesson_id,omitempty"`
-	LessonsRead []string     `json:"lessons_read,omitempty"`
-	TokensPerS  float64      `json:"tokens_per_s,omitempty"`
+	Agent        string       `json:"agent"`
+	Model        string       `json:"model"`
+	Round        int          `json:"round"`
+	Code         string       `json:"code"`
+	Report       *exec.Report `json:"report,omitempty"`
+	Error        string       `json:"error,omitempty"` // the model call failed: no code, no lesson
+	LessonID     string       `json:"lesson_id,omitempty"`
+	LessonsRead  []string     `json:"lessons_read,omitempty"`
+	TokensPerS   float64      `json:"tokens_per_s,omitempty"`
+	Tokens       int          `json:"tokens,omitempty"`        // generated for the code
+	LessonTokens int          `json:"lesson_tokens,omitempty"` // generated for the lesson
 }
 
 // Result is the outcome of a run.

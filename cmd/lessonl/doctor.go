@@ -84,6 +84,12 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	rep := doctorReport{OK: true}
 	rep.Checks = append(rep.Checks, checkGo(ctx))
 	rep.Checks = append(rep.Checks, checkTool(ctx, "gcc", "apt-get install gcc"), checkTool(ctx, "g++", "apt-get install g++"))
+	// The C driver hides every symbol of the two copies but their entries.
+	objcopy := checkTool(ctx, "objcopy", "apt-get install binutils")
+	if objcopy.Status != statusOK {
+		objcopy.Detail = strings.Replace(objcopy.Detail, "C/C++ functions and cgo packages", "C functions", 1)
+	}
+	rep.Checks = append(rep.Checks, objcopy)
 	sb := exec.NewSandbox(exec.SandboxOptions{})
 	rep.Sandbox = sb.Status()
 	rep.Checks = append(rep.Checks, checkSandbox(ctx, sb), checkLimits(rep.Sandbox))

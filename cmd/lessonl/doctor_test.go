@@ -26,7 +26,7 @@ func TestDoctor(t *testing.T) {
 		t.Skip("runs the real checks (go, compilers, bwrap)")
 	}
 	realPath := os.Getenv("PATH")
-	tools := []string{"go", "gcc", "g++", "bwrap", "prlimit"}
+	tools := []string{"go", "gcc", "g++", "objcopy", "bwrap", "prlimit"}
 	// pathWithout makes a PATH directory of symlinks to every tool but the
 	// named ones.
 	pathWithout := func(t *testing.T, drop ...string) string {
@@ -115,7 +115,7 @@ func TestDoctor(t *testing.T) {
 			env: func(t *testing.T) map[string]string {
 				return map[string]string{"OLLAMA_HOST": ollama.URL(), "LESSONL_MODELS": "coder-a:1b,coder-b:3b,untagged", "LESSONL_HOME": t.TempDir()}
 			},
-			want: map[string]string{"go": "ok", "gcc": okIf(has("gcc")), "g++": okIf(has("g++")), "sandbox": okIf(sandboxWorks), "store": "ok", "ollama": "ok", "models": "ok"},
+			want: map[string]string{"go": "ok", "gcc": okIf(has("gcc")), "g++": okIf(has("g++")), "objcopy": okIf(has("objcopy")), "sandbox": okIf(sandboxWorks), "store": "ok", "ollama": "ok", "models": "ok"},
 			text: []string{"Ollama 0.17.4 at " + ollama.URL(), "pulled: coder-a:1b, coder-b:3b, untagged", "(writable)"},
 		},
 		{
@@ -170,10 +170,10 @@ func TestDoctor(t *testing.T) {
 		{
 			name: "no compilers on PATH",
 			env: func(t *testing.T) map[string]string {
-				return map[string]string{"PATH": pathWithout(t, "gcc", "g++"), "OLLAMA_HOST": closedPort(t)}
+				return map[string]string{"PATH": pathWithout(t, "gcc", "g++", "objcopy"), "OLLAMA_HOST": closedPort(t)}
 			},
-			want: map[string]string{"go": "ok", "gcc": "warn", "g++": "warn"},
-			text: []string{"fix: apt-get install g++"},
+			want: map[string]string{"go": "ok", "gcc": "warn", "g++": "warn", "objcopy": "warn"},
+			text: []string{"fix: apt-get install g++", "objcopy not found: C functions cannot be measured", "fix: apt-get install binutils"},
 		},
 		{
 			name: "store cannot be created",
@@ -228,7 +228,7 @@ func TestDoctor(t *testing.T) {
 					t.Errorf("check %s is %s with no fix: %s", c.Name, c.Status, c.Detail)
 				}
 			}
-			if want := "go gcc g++ sandbox limits store ollama models"; strings.Join(names, " ") != want {
+			if want := "go gcc g++ objcopy sandbox limits store ollama models"; strings.Join(names, " ") != want {
 				t.Errorf("checks %v, want %s", names, want)
 			}
 			for name, status := range tc.want {

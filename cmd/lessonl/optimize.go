@@ -30,7 +30,7 @@ func init() {
 	})
 }
 
-const optimizeUsage = "[--json] [--models m1,m2,m3] [--host URL] [--rounds T] [--lessons k] [--scope problem|project|all] [--apply] [--pull] [--store DIR] FILE:FUNC"
+const optimizeUsage = "[--json] [--models m1,m2,m3] [--host URL] [--rounds T] [--lessons k] [--scope problem|project|all] [--apply] [--pull] [--store DIR] [--omp THREADS] [--rtol R] FILE:FUNC"
 
 func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("optimize", optimizeUsage, stderr)
@@ -54,6 +54,7 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		timeout     = fs.Duration("timeout", 2*time.Minute, "bound on measuring one variant")
 		floor       = fs.Float64("floor", 0.05, "noise floor: faster only when the whole interval is above 1+floor")
 		noSandbox   = fs.Bool("no-sandbox", false, "run variants without bubblewrap (rlimits and timeouts only)")
+		omp         = fs.Int("omp", 0, "C and C++: let agents use OpenMP and time with this many threads (0: serial, or lessonl.toml's openmp)")
 		rtol        = fs.Float64("rtol", 0, "relative float tolerance of the generated check (0: Go 1e-9, C/C++ lessonl.toml rtol or 1e-6)")
 	)
 	pos, err := parseFlags(fs, args)
@@ -81,6 +82,9 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *rtol < 0 || *rtol >= 1 {
 		return usagef("--rtol %v is out of range; use a small relative tolerance such as 1e-6", *rtol)
+	}
+	if lang, _ := exec.LangOf(file); *omp < 0 || *omp > 0 && lang != "c" && lang != "cpp" {
+		return usagef("--omp %d: OpenMP applies to C and C++ functions, with a positive thread count (e.g. --omp 8)", *omp)
 	}
 
 	if *host == "" {
@@ -152,7 +156,7 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Agents: agents, Rounds: *rounds, Lessons: *lessons, Scope: sc,
 		Selection: vectorbank.Strategy(*selection), NoLessons: *noLessons || *lessons == 0, NoFactor: *noFactor,
 		Parallel: *parallel, CallTimeout: *callTimeout, Project: team.ProjectOf(file),
-		Measure: exec.Options{Floor: *floor, Timeout: *timeout, NoSandbox: *noSandbox, RTol: *rtol},
+		Measure: exec.Options{Floor: *floor, Timeout: *timeout, NoSandbox: *noSandbox, RTol: *rtol, OpenMP: *omp > 0, Threads: *omp},
 	}
 	var render func(team.Event)
 	switch {

@@ -105,8 +105,9 @@ func TestOptimizeJSONAndApply(t *testing.T) {
 	}
 }
 
-// A C++ function named with its namespace: the same loop, and --apply
-// writes the variant with the #include it needs.
+// A C++ function named with its namespace: the same loop, --omp tells the
+// agents they may use OpenMP, and --apply writes the variant with the
+// #include it needs.
 func TestOptimizeApplyCxx(t *testing.T) {
 	srv := ollamatest.New(ollamatest.Script{Models: map[string]*ollamatest.Model{
 		"cxx:1b": {Rules: []ollamatest.Rule{
@@ -121,7 +122,7 @@ func TestOptimizeApplyCxx(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, code := runCLI(t, context.Background(), "optimize", "--json", "--apply", "--store", t.TempDir(),
-		"--host", srv.URL(), "--models", "cxx:1b", "--rounds", "1", file+":stats::maxOf")
+		"--host", srv.URL(), "--models", "cxx:1b", "--rounds", "1", "--omp", "2", file+":stats::maxOf")
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", code, errOut)
 	}
@@ -131,6 +132,15 @@ func TestOptimizeApplyCxx(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Best == nil || res.Best.Verdict != "faster" || !res.Applied {
 		t.Fatalf("result %v: %s", err, out)
+	}
+	toldOpenMP := false
+	for _, r := range srv.Requests() {
+		for _, m := range r.Messages {
+			toldOpenMP = toldOpenMP || strings.Contains(m.Content, "compiled with -fopenmp")
+		}
+	}
+	if !toldOpenMP {
+		t.Error("with --omp the agents were not told they may use OpenMP")
 	}
 	got, _ := os.ReadFile(file)
 	for _, want := range []string{"#include <vector>\n#include <algorithm>\n", "// maxOf sorts a copy", "std::max_element", "}  // namespace stats"} {
@@ -179,6 +189,8 @@ func TestOptimizeErrors(t *testing.T) {
 		{"bad target", []string{"optimize", "maxof.go"}, 2, "is not FILE:FUNC"},
 		{"bad scope", []string{"optimize", "--scope", "world", file + ":Max"}, 2, "--scope"},
 		{"bad models", []string{"optimize", "--models", "@http://x", file + ":Max"}, 2, "no model name"},
+		{"openmp on go", []string{"optimize", "--omp", "4", file + ":Max"}, 2, "OpenMP applies to C and C++"},
+		{"bad rtol", []string{"optimize", "--rtol", "-1", file + ":Max"}, 2, "--rtol -1 is out of range"},
 		{"missing function", []string{"optimize", "--host", srv.URL(), "--models", "fast:1b", file + ":Mux"}, 1, "did you mean Max"},
 		{"no ollama", []string{"optimize", "--host", "http://127.0.0.1:1", "--models", "fast:1b", file + ":Max"}, 1, "ollama serve"},
 		{"model missing", []string{"optimize", "--host", srv.URL(), "--models", "nosuch:1b", file + ":Max"}, 1, "ollama pull nosuch:1b"},

@@ -339,8 +339,10 @@ func cxxDriverSource(f *cxxFile, p *cxxPlan, s *cxxSettings, origCopy, varCopy s
 		for i, d := range p.structs {
 			fields := d.dataFields()
 			fmt.Fprintf(&b, "  template <class S> static void gen_%d(lessonl::Gen& g, S& v, int d) {\n", i)
+			// A struct is not a container: its members are as long as
+			// a plain argument would be (recursion ends in containers).
 			for _, fd := range fields {
-				fmt.Fprintf(&b, "    lessonl::gen(g, v.%s, d + 1);\n", fd.name)
+				fmt.Fprintf(&b, "    lessonl::gen(g, v.%s, d);\n", fd.name)
 			}
 			b.WriteString("  }\n")
 			fmt.Fprintf(&b, "  template <class A, class B> static bool eq_%d(const A& a, const B& b, std::string& w) {\n", i)

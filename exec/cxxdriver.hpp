@@ -456,8 +456,8 @@ template <class T, std::size_t N> struct Tr<std::array<T, N>> {
 
 template <class A, class B> struct Tr<std::pair<A, B>> {
   static void gen(Gen& g, std::pair<A, B>& v, int d) {
-    lessonl::gen(g, v.first, d + 1);
-    lessonl::gen(g, v.second, d + 1);
+    lessonl::gen(g, v.first, d);  // a pair is not a container
+    lessonl::gen(g, v.second, d);
   }
   template <class P> static bool eq(const std::pair<A, B>& a, const P& b, std::string& where) {
     if (!lessonl::eq(a.first, b.first, where)) {

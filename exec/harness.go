@@ -78,6 +78,7 @@ type lessonlGen struct {
 	size    int
 	seed    int64
 	k       int // values drawn so far: edge values cycle with it, so seeds cover them all
+	ptrs    int // pointers followed on the way here: bounds recursive types
 }
 
 // edge picks the next of n edge values.
@@ -151,7 +152,9 @@ func lessonlOwnStruct(t reflect.Type) bool {
 	return t.PkgPath() == reflect.TypeOf(lessonlConfig{}).PkgPath()
 }
 
-// length is the length of a slice, map or string at depth d.
+// length is the length of a slice, map or string at depth d: the number of
+// containers around it (structs and pointers do not count, so a method's
+// receiver holds slices as long as a plain argument would).
 func (g *lessonlGen) length(d int) int {
 	var n int
 	switch g.profile {
@@ -313,11 +316,13 @@ func (g *lessonlGen) fill(v reflect.Value, d int) {
 		}
 		v.Set(m)
 	case reflect.Ptr:
-		if d >= 4 || g.profile == "edge" && g.r.Intn(4) == 0 {
+		if d >= 4 || g.ptrs >= 4 || g.profile == "edge" && g.r.Intn(4) == 0 {
 			return // nil
 		}
 		p := reflect.New(t.Elem())
-		g.fill(p.Elem(), d+1)
+		g.ptrs++
+		g.fill(p.Elem(), d)
+		g.ptrs--
 		v.Set(p)
 	case reflect.Struct:
 		if t.PkgPath() == "time" && t.Name() == "Time" {
@@ -334,7 +339,7 @@ func (g *lessonlGen) fill(v reflect.Value, d int) {
 				}
 				f = reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
 			}
-			g.fill(f, d+1)
+			g.fill(f, d)
 		}
 	}
 	// Interfaces, funcs and channels inside structs stay nil.

@@ -107,6 +107,25 @@ func TestHarnessGenerate(t *testing.T) {
 	if len(xs) != 777 {
 		t.Errorf("sized slice length %d, want 777", len(xs))
 	}
+	// A struct behind a pointer (a method's receiver) is not a container:
+	// its slices are as long; recursive types still end.
+	type grid struct {
+		Cells []float64
+		Next  *grid
+	}
+	var gp *grid
+	g = lessonlNewGen(1, "sized", 777)
+	g.fill(reflect.ValueOf(&gp).Elem(), 0)
+	chain := 0
+	for p := gp; p != nil; p = p.Next {
+		if len(p.Cells) != 777 {
+			t.Errorf("sized slice in a struct at link %d: length %d, want 777", chain, len(p.Cells))
+		}
+		chain++
+	}
+	if chain == 0 || chain > 4 {
+		t.Errorf("a recursive struct was followed %d links deep, want 1 to 4", chain)
+	}
 	// Unexported fields of our own structs are filled; other packages' are left alone.
 	var s hsStruct
 	for seed := int64(1); seed < 20 && s.n == 0; seed++ {

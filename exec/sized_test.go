@@ -1,0 +1,53 @@
+package exec
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A method's receiver gets containers as long as a plain argument's: a
+// variant that is wrong only on long slices inside the receiver is caught,
+// and the timing sees inputs of the configured size, in Go and C++ alike.
+func TestReceiverInputsAreSized(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real variants")
+	}
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("grid/go.mod", "module example.com/grid\n\ngo 1.22\n")
+	goFile := write("grid/grid.go", "package grid\n\ntype Grid struct{ Cells []int64 }\n\n// Total adds the cells.\nfunc (g *Grid) Total() int64 {\n\tvar s int64\n\tfor _, c := range g.Cells {\n\t\ts += c\n\t}\n\treturn s\n}\n")
+	cxxFile := write("cxx/grid.cpp", "#include <cstdint>\n#include <vector>\n\nstruct Grid {\n  std::vector<int64_t> cells;\n  int64_t total() const {\n    int64_t s = 0;\n    for (int64_t c : cells) s += c;\n    return s;\n  }\n};\n")
+	for _, tc := range []struct {
+		name    string
+		t       Target
+		variant string
+	}{
+		{"go", Target{File: goFile, Func: "(*Grid).Total"}, "func (g *Grid) Total() int64 {\n\tif len(g.Cells) > 100 {\n\t\treturn 0\n\t}\n\tvar s int64\n\tfor _, c := range g.Cells {\n\t\ts += c\n\t}\n\treturn s\n}\n"},
+		{"cpp", Target{File: cxxFile, Func: "Grid::total"}, "int64_t total() const {\n  if (cells.size() > 100) return 0;\n  int64_t s = 0;\n  for (int64_t c : cells) s += c;\n  return s;\n}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o := testMeasureOpts()
+			o.Size = 500
+			rep, err := Measure(context.Background(), tc.t, tc.variant, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Verdict != Incorrect || !strings.Contains(rep.Detail, "sized") {
+				t.Errorf("verdict %s, want incorrect on a sized input:\n%s", rep.Verdict, rep.Detail)
+			}
+		})
+	}
+}

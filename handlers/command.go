@@ -78,6 +78,10 @@ type FuncRef struct {
 	// Version, when given to lessonl.apply, is the document version the
 	// client saw; the apply is refused if the document moved on.
 	Version *int32 `json:"version,omitempty"`
+	// Variant, when given to lessonl.apply, is the code the user reviewed
+	// (lessonl.optimize's "variant"); the apply is refused if a later run
+	// replaced it, so what is written is what was read.
+	Variant string `json:"variant,omitempty"`
 }
 
 type optimizeArgs struct {
@@ -172,6 +176,9 @@ func apply(ctx context.Context, s Session, args []jsontext.Value, _ protocol.Pro
 	refuse := func(msg string) (any, error) {
 		showMessage(ctx, s, protocol.MessageTypeWarning, "LessonL: "+msg)
 		return ApplyResult{FailureReason: msg}, nil
+	}
+	if a.Variant != "" && r.Best != nil && a.Variant != r.Best.Code {
+		return refuse(fmt.Sprintf("a later run replaced the variant of %s you reviewed, so nothing was applied: review the new one (%s faster) and apply it", r.Func, r.SpeedupText()))
 	}
 	if a.Version != nil && doc.Open && *a.Version != doc.Version {
 		return refuse(fmt.Sprintf("%s changed (version %d, now %d) since you asked, so nothing was applied: try again", doc.Path, *a.Version, doc.Version))

@@ -232,7 +232,7 @@ func TestOptimizeEndToEnd(t *testing.T) {
 		applyEditToBuffer(t, h, p)
 		return &protocol.ApplyWorkspaceEditResult{Applied: true}
 	})
-	ans, err = h.exec(h.ctx(), "lessonl.apply", nil, map[string]any{"uri": string(u), "func": "Max"})
+	ans, err = h.exec(h.ctx(), "lessonl.apply", nil, map[string]any{"uri": string(u), "func": "Max", "variant": res.Variant})
 	if err != nil || !strings.Contains(string(ans), `"applied":true`) {
 		t.Fatalf("lessonl.apply = %s, %v", ans, err)
 	}
@@ -292,6 +292,10 @@ func TestApplyRefusals(t *testing.T) {
 	h.client.setOnEdit(nil)
 	// A stale version from the client.
 	before := edits()
+	// A variant the user reviewed that a later run replaced.
+	if r := apply(map[string]any{"uri": string(u), "func": "Max", "variant": "func Max(xs []int) int { return 0 }"}); r.Applied || !strings.Contains(r.FailureReason, "a later run replaced the variant of Max you reviewed") {
+		t.Fatalf("apply of a replaced variant: %+v", r)
+	}
 	if r := apply(map[string]any{"uri": string(u), "func": "Max", "version": 0}); r.Applied || !strings.Contains(r.FailureReason, "changed (version 0, now 1)") {
 		t.Fatalf("apply with a stale version: %+v", r)
 	}

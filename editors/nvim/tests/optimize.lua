@@ -227,6 +227,24 @@ H.main(function()
     vim.cmd('close')
   end)
 
+  step(':Lessonl apply sends the variant shown: one the server no longer has is refused', function()
+    local r = state.results[vim.uri_from_bufnr(src)].Max
+    local shown = r.variant
+    r.variant = 'func Max(xs []int) int { return 0 }'
+    local before = #notes
+    H.eq(api.nvim_get_current_buf(), src, 'in the source')
+    cmd('Lessonl apply Max')
+    wait(10000, function()
+      for i = before + 1, #notes do
+        if notes[i].msg:find('a later run replaced the variant of Max you reviewed', 1, true) then
+          return true
+        end
+      end
+    end, 'the refusal of a replaced variant')
+    r.variant = shown
+    H.contains(H.buffer_text(src), 'for j := i; j > 0', 'nothing written')
+  end)
+
   step(':Lessonl diff opens original and variant side by side', function()
     cmd('Lessonl diff')
     local wins = api.nvim_tabpage_list_wins(0)

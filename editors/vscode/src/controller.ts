@@ -442,17 +442,18 @@ export class Controller implements MiddlewareHooks {
   }
 
   // apply asks the server to apply the variant: it sends a versioned edit and
-  // refuses when the function changed since the run, so no user edit is lost.
+  // refuses when the function changed since the run, so no user edit is lost,
+  // or when a later run replaced the variant shown (passed back as `variant`).
   private async apply(entry: DiffEntry): Promise<void> {
     const client = this.client;
     if (!client) {
       this.explainNotRunning();
       return;
     }
-    const { uri, func } = entry.result;
+    const { uri, func, variant } = entry.result;
     let answer: unknown;
     try {
-      answer = await execute(client, ServerCommand.apply, [{ uri, func }]);
+      answer = await execute(client, ServerCommand.apply, [{ uri, func, variant }]);
     } catch (err) {
       const msg = `LessonL: couldn't apply the variant of ${func}: ${errorText(err)}`;
       this.log.error(msg);

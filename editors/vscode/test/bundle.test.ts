@@ -141,7 +141,7 @@ describe('the bundle with the real vscode-languageclient and a server process', 
     const diff = fake.executed.find((e) => e.id === 'vscode.diff')!;
     assert.equal((diff.args[1] as Uri).scheme, DIFF_SCHEME);
     const apply = events().filter((e) => e.event === 'executeCommand')[1].data;
-    assert.deepEqual(apply, { command: 'lessonl.apply', arguments: [{ uri: 'file:///w/sum.go', func: 'Sum' }], hasToken: false });
+    assert.deepEqual(apply, { command: 'lessonl.apply', arguments: [{ uri: 'file:///w/sum.go', func: 'Sum', variant: 'func Sum() { /* fast */ }' }], hasToken: false });
   });
 
   it('cancelling the notification cancels the request on the wire ($/cancelRequest)', async () => {

@@ -211,7 +211,7 @@ describe('optimize', () => {
     assert.equal(question.message, 'LessonL: Sum is 2.31× faster ([2.20, 2.43] · qwen2.5-coder:7b, round 2). Apply the variant?');
     assert.deepEqual(question.items, ['Apply', 'Discard', 'Open Report']);
 
-    assert.deepEqual(pair.server.callsOf('lessonl.apply')[0].args, [{ uri: SUM_URI, func: 'Sum' }]);
+    assert.deepEqual(pair.server.callsOf('lessonl.apply')[0].args, [{ uri: SUM_URI, func: 'Sum', variant: FASTER.variant }]);
     await waitUntil(() => fake.shown.some((s) => s.message.startsWith('LessonL: applied')), 'applied message');
     assert.equal(fake.shown[fake.shown.length - 1].message, 'LessonL: applied the 2.31× variant of Sum.');
     assert.equal(fake.tabs.length, 0, 'the diff editor closes after applying');
@@ -265,7 +265,7 @@ describe('optimize', () => {
     // Apply from the diff editor's title button.
     const right = (diffCalls(fake)[1].args as Uri[])[1];
     await fake.vscode.commands.executeCommand(ClientCommand.applyBest, right);
-    assert.deepEqual(pair.server.callsOf('lessonl.apply')[0].args, [{ uri: SUM_URI, func: 'Sum' }]);
+    assert.deepEqual(pair.server.callsOf('lessonl.apply')[0].args, [{ uri: SUM_URI, func: 'Sum', variant: FASTER.variant }]);
     assert.equal(fake.tabs.length, 0);
   });
 

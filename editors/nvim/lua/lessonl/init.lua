@@ -710,9 +710,14 @@ local function close_diff_tab(uri, func)
 end
 
 -- lessonl.apply for uri/func. The server sends the edit and announces the
--- outcome (applied, or refused and why).
-local function apply_ref(uri, func)
-  command(uri, 'lessonl.apply', { { uri = uri, func = func } }, function(result)
+-- outcome (applied, or refused and why). variant, when known, is the code the
+-- user could review: the server refuses if a later run replaced it.
+local function apply_ref(uri, func, variant)
+  local ref = { uri = uri, func = func }
+  if type(variant) == 'string' and variant ~= '' then
+    ref.variant = variant
+  end
+  command(uri, 'lessonl.apply', { ref }, function(result)
     if type(result) == 'table' and result.applied == false then
       if not already_shown(tostring(result.failureReason)) then
         notify('LessonL: not applied: ' .. tostring(result.failureReason or 'refused'), levels.WARN)
@@ -741,7 +746,7 @@ function M.apply(func)
     notify('LessonL: nothing to apply: ' .. M.describe(r), levels.WARN)
     return
   end
-  apply_ref(uri, f)
+  apply_ref(uri, f, r and r.variant)
 end
 
 local function show_document_support()

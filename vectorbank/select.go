@@ -32,6 +32,10 @@ const thresholdSlack = 1e-9
 //     the lesson text's embedding to the code's;
 //   - while the candidates number k or fewer, all of them.
 //
+// Lessons with identical text take one slot, the best-ranked copy's: an
+// agent that repeats a variant repeats its lesson, and k copies of one
+// sentence would teach less than k sentences. The bank keeps every copy.
+//
 // "First" is a priority: the other problems' lessons fill a stage only when
 // this problem's run out, so with a big enough problem bank the rule is
 // exactly the reference's. Ties go to the smaller ID. The ablations rank all
@@ -221,7 +225,7 @@ func (s *selector) top(order []*entry, n int, exclude []cand, key func(*entry) (
 				continue
 			}
 			for _, x := range exclude {
-				if x.e == e {
+				if x.e == e || x.e.l.Text == e.l.Text {
 					continue next
 				}
 			}
@@ -279,10 +283,20 @@ func better(a, b cand) bool {
 }
 
 func (t *topN) offer(c cand) {
-	if len(t.items) == t.n {
-		if !better(c, t.items[t.n-1]) {
-			return
+	if len(t.items) == t.n && !better(c, t.items[t.n-1]) {
+		return
+	}
+	// One slot per text: keep the better copy.
+	for i, x := range t.items {
+		if x.e.l.Text == c.e.l.Text {
+			if !better(c, x) {
+				return
+			}
+			t.items = append(t.items[:i], t.items[i+1:]...)
+			break
 		}
+	}
+	if len(t.items) == t.n {
 		t.items = t.items[:t.n-1]
 	}
 	i := sort.Search(len(t.items), func(i int) bool { return better(c, t.items[i]) })

@@ -117,10 +117,36 @@ func TestSelect(t *testing.T) {
 		{
 			name: "ties in relevance go to the smaller ID",
 			lessons: []Lesson{
-				L("z", 0, 1, rel3), L("x", 0, 1, rel3), L("y", 0, 1, rel3), L("w", 0, 1, rel0), L("v", 0, 1, rel0+" v"),
+				// The embedder skips white space: equal vectors, distinct texts.
+				L("z", 0, 1, rel3), L("x", 0, 1, strings.Replace(rel3, " ", "  ", 1)), L("y", 0, 1, strings.Replace(rel3, " ", "  ", 2)),
+				L("w", 0, 1, rel0), L("v", 0, 1, rel0+" v"),
 			},
 			q:    with(func(q *Query) { q.K = 2 }),
 			want: []pick{{"x", "relevance"}, {"y", "relevance"}},
+		},
+		{
+			name: "identical texts take one slot, the best copy's",
+			lessons: []Lesson{
+				L("a", 3, 1, rel0), L("b", 2.5, 1, rel0), L("c", 2, 1, rel3), L("d", 0.5, 1, rel2), L("e", 0.5, 1, rel1),
+			},
+			q:    q,
+			want: []pick{{"a", "speedup"}, {"c", "speedup"}, {"d", "relevance"}, {"e", "relevance"}},
+		},
+		{
+			name: "a copy of a high pick is not picked again for relevance",
+			lessons: []Lesson{
+				L("a", 2, 1, rel3), L("b", 0.5, 1, rel3), L("c", 0.5, 1, rel1), L("d", 0.5, 1, rel2), L("e", 0.5, 1, rel0),
+			},
+			q:    q,
+			want: []pick{{"a", "speedup"}, {"d", "relevance"}, {"c", "relevance"}, {"e", "relevance"}},
+		},
+		{
+			name: "a better copy found later replaces the one held",
+			lessons: []Lesson{
+				L("a", 1.5, 1, rel0), L("b", 4, 1, rel0), L("c", 2, 1, rel1), L("d", 0.5, 1, rel2),
+			},
+			q:    with(func(q *Query) { q.K = 2 }),
+			want: []pick{{"b", "speedup"}, {"d", "relevance"}},
 		},
 		{
 			name: "scope problem: only this problem's lessons",

@@ -15,21 +15,13 @@ func TestMeasureRTol(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs real variants")
 	}
-	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	write("gosum/go.mod", "module example.com/gosum\n\ngo 1.22\n")
-	goFile := write("gosum/sum.go", "package gosum\n\n// Sum adds xs.\nfunc Sum(xs []float64) float64 {\n\ts := 0.0\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s\n}\n")
+	paths := writeTree(t, t.TempDir(), map[string]string{
+		"gosum/go.mod": "module example.com/gosum\n\ngo 1.22\n",
+		"gosum/sum.go": "package gosum\n\n// Sum adds xs.\nfunc Sum(xs []float64) float64 {\n\ts := 0.0\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s\n}\n",
+		"cxx/sum.cpp":  "#include <vector>\n\ndouble sum(const std::vector<double>& xs) {\n  double s = 0;\n  for (double x : xs) s += x;\n  return s;\n}\n",
+	})
+	goFile, cxxFile := paths["gosum/sum.go"], paths["cxx/sum.cpp"]
 	goVariant := "func Sum(xs []float64) float64 {\n\ts := 0.0\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s * (1 - 1e-8)\n}\n"
-	cxxFile := write("cxx/sum.cpp", "#include <vector>\n\ndouble sum(const std::vector<double>& xs) {\n  double s = 0;\n  for (double x : xs) s += x;\n  return s;\n}\n")
 	cxxVariant := "double sum(const std::vector<double>& xs) {\n  double s = 0;\n  for (double x : xs) s += x;\n  return s * (1 - 1e-8);\n}\n"
 
 	for _, tc := range []struct {
@@ -65,4 +57,22 @@ func TestMeasureRTol(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeTree writes files (slash paths to texts) under dir and returns the
+// paths by name.
+func writeTree(t testing.TB, dir string, files map[string]string) map[string]string {
+	t.Helper()
+	paths := map[string]string{}
+	for name, text := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths[name] = p
+	}
+	return paths
 }

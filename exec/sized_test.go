@@ -2,8 +2,6 @@ package exec
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -15,20 +13,12 @@ func TestReceiverInputsAreSized(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs real variants")
 	}
-	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	write("grid/go.mod", "module example.com/grid\n\ngo 1.22\n")
-	goFile := write("grid/grid.go", "package grid\n\ntype Grid struct{ Cells []int64 }\n\n// Total adds the cells.\nfunc (g *Grid) Total() int64 {\n\tvar s int64\n\tfor _, c := range g.Cells {\n\t\ts += c\n\t}\n\treturn s\n}\n")
-	cxxFile := write("cxx/grid.cpp", "#include <cstdint>\n#include <vector>\n\nstruct Grid {\n  std::vector<int64_t> cells;\n  int64_t total() const {\n    int64_t s = 0;\n    for (int64_t c : cells) s += c;\n    return s;\n  }\n};\n")
+	paths := writeTree(t, t.TempDir(), map[string]string{
+		"grid/go.mod":  "module example.com/grid\n\ngo 1.22\n",
+		"grid/grid.go": "package grid\n\ntype Grid struct{ Cells []int64 }\n\n// Total adds the cells.\nfunc (g *Grid) Total() int64 {\n\tvar s int64\n\tfor _, c := range g.Cells {\n\t\ts += c\n\t}\n\treturn s\n}\n",
+		"cxx/grid.cpp": "#include <cstdint>\n#include <vector>\n\nstruct Grid {\n  std::vector<int64_t> cells;\n  int64_t total() const {\n    int64_t s = 0;\n    for (int64_t c : cells) s += c;\n    return s;\n  }\n};\n",
+	})
+	goFile, cxxFile := paths["grid/grid.go"], paths["cxx/grid.cpp"]
 	for _, tc := range []struct {
 		name    string
 		t       Target

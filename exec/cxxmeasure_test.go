@@ -1,18 +1,14 @@
 package exec
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // The C and C++ runner's tests measure real variants of the files in
@@ -21,14 +17,6 @@ import (
 // apart (2x and more), which a loaded machine does not blur.
 
 const cxxDir = "testdata/cxx"
-
-func cxxTestOpts() Options {
-	return Options{
-		RunTime: 20 * time.Millisecond,
-		Rounds:  Rounds{Min: 6, Max: 12, Width: 0.1, MaxTime: 30 * time.Second},
-		Timeout: 3 * time.Minute,
-	}
-}
 
 func cxxVariant(t testing.TB, name string) string {
 	t.Helper()
@@ -39,53 +27,12 @@ func cxxVariant(t testing.TB, name string) string {
 	return string(b)
 }
 
-// cxxTreeHash hashes every file under dir, to prove a measurement changed none.
-func cxxTreeHash(t *testing.T, dir string) string {
-	t.Helper()
-	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(h, "%s\n", p)
-		if d.Type().IsRegular() {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			h.Write(b)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("%x", h.Sum(nil))
-}
-
-// livePids lists live processes (not zombies) whose command line contains m.
-func livePids(m string) []string {
-	var out []string
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err == nil && bytes.Contains(b, []byte(m)) && processAlive(pid) {
-			out = append(out, e.Name()+": "+strings.ReplaceAll(string(b), "\x00", " "))
-		}
-	}
-	return out
-}
-
 func TestCxxMeasureVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs real variants")
 	}
 	sb := sandboxFor(SandboxOptions{})
-	before := cxxTreeHash(t, cxxDir)
+	before := treeHash(t, cxxDir)
 	home, err := os.UserHomeDir()
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +41,7 @@ func TestCxxMeasureVerdicts(t *testing.T) {
 	escapes := []string{
 		filepath.Join(os.TempDir(), "lessonl-cxx-escape-"+tag),
 		filepath.Join(home, "lessonl-cxx-escape-"+tag),
-		mustAbsCxx(t, filepath.Join(cxxDir, "kernels", "escaped-"+tag)),
+		mustAbs(t, filepath.Join(cxxDir, "kernels", "escaped-"+tag)),
 	}
 	sleepMark := fmt.Sprintf("2000.%09d", rand.IntN(1e9))
 	t.Cleanup(func() {
@@ -104,17 +51,17 @@ func TestCxxMeasureVerdicts(t *testing.T) {
 				t.Errorf("a variant wrote %s outside its work directory", p)
 			}
 		}
-		if after := cxxTreeHash(t, cxxDir); after != before {
+		if after := treeHash(t, cxxDir); after != before {
 			t.Errorf("measuring changed files under %s", cxxDir)
 		}
-		if pids := livePids(sleepMark); len(pids) > 0 {
+		if pids := pidsWith(sleepMark); len(pids) > 0 {
 			t.Errorf("the fork bomb's processes outlived the measurement: %v", pids)
 		}
 		dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), workPrefix()+"*"))
 		if len(dirs) > 0 {
 			t.Errorf("measurements left work directories %v", dirs)
 		}
-		if procs := livePids(workPrefix()); len(procs) > 0 {
+		if procs := pidsWith(workPrefix()); len(procs) > 0 {
 			t.Errorf("measurements left processes %v", procs)
 		}
 	})
@@ -308,7 +255,7 @@ long isum(const std::vector<int>& v) {
 			if !strings.Contains(v, "\n") {
 				v = cxxVariant(t, v)
 			}
-			opts := cxxTestOpts()
+			opts := testMeasureOpts()
 			if c.opts != nil {
 				c.opts(&opts)
 			}
@@ -332,15 +279,6 @@ long isum(const std::vector<int>& v) {
 			}
 		})
 	}
-}
-
-func mustAbsCxx(t *testing.T, p string) string {
-	t.Helper()
-	a, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
 }
 
 // Problems that stop any verdict are errors that say what to fix.
@@ -371,7 +309,7 @@ func TestCxxMeasureErrors(t *testing.T) {
 		{badToml, "g", "int g(int x) { return x; }", "unknown key cpp.flgas"},
 	}
 	for _, c := range cases {
-		_, err := Measure(context.Background(), Target{File: c.file, Func: c.fn}, c.variant, cxxTestOpts())
+		_, err := Measure(context.Background(), Target{File: c.file, Func: c.fn}, c.variant, testMeasureOpts())
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Measure(%s:%s) error %v, want %q", filepath.Base(c.file), c.fn, err, c.want)
 		}
@@ -412,7 +350,7 @@ bench = "{out} bench"
 		}
 	}
 	file := filepath.Join(root, "lib.cpp")
-	r, err := Measure(context.Background(), Target{File: file, Func: "twice"}, "int twice(int x) { return 2 * x; }", cxxTestOpts())
+	r, err := Measure(context.Background(), Target{File: file, Func: "twice"}, "int twice(int x) { return 2 * x; }", testMeasureOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +360,7 @@ bench = "{out} bench"
 	if err := os.WriteFile(filepath.Join(root, ProjectConfigName), []byte("[harness]\nbuild = \"g++ -O1 -o {out} {file} main.cpp\"\ntest = \"{out}\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Measure(context.Background(), Target{File: file, Func: "twice"}, "int twice(int x) { return 2 * x; }", cxxTestOpts())
+	_, err = Measure(context.Background(), Target{File: file, Func: "twice"}, "int twice(int x) { return 2 * x; }", testMeasureOpts())
 	if err == nil || !strings.Contains(err.Error(), "test command fails on the original (exit status 1)") {
 		t.Errorf("a test failing on the original: %v", err)
 	}

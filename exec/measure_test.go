@@ -99,7 +99,8 @@ func measureLeftovers() (dirs []string, procs []string) {
 	return dirs, procs
 }
 
-// pidsWith lists live processes whose command line contains m.
+// pidsWith lists live processes (not zombies) whose command line contains
+// m, as "pid: command line".
 func pidsWith(m string) []string {
 	var out []string
 	ents, _ := os.ReadDir("/proc")
@@ -110,7 +111,7 @@ func pidsWith(m string) []string {
 		}
 		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
 		if err == nil && bytes.Contains(b, []byte(m)) && processAlive(pid) {
-			out = append(out, e.Name())
+			out = append(out, e.Name()+": "+strings.ReplaceAll(string(b), "\x00", " "))
 		}
 	}
 	return out

@@ -21,6 +21,23 @@ func langName(lang string) string {
 	return lang
 }
 
+// langWords are the words a prompt uses for what differs between languages:
+// what failing looks like, where the context comes from, what a helper
+// brings along.
+type langWords struct {
+	failure, scope, extras string
+}
+
+func wordsFor(lang string) langWords {
+	switch lang {
+	case "c":
+		return langWords{failure: "same return values for bad input", scope: "file", extras: "helper functions or #includes"}
+	case "cpp":
+		return langWords{failure: "same exceptions", scope: "file", extras: "helper functions or #includes"}
+	}
+	return langWords{failure: "same panics", scope: "package", extras: "helper declarations or imports"}
+}
+
 func fenceTag(lang string) string {
 	if lang == "cpp" {
 		return "cpp"
@@ -35,13 +52,13 @@ const systemPrompt = `You are an expert performance engineer. You rewrite functi
 // as the method prescribes.
 func optimizePrompt(f *exec.Func, lessons []vectorbank.Selected, openMP bool) string {
 	var b strings.Builder
-	name := langName(f.Lang)
-	fmt.Fprintf(&b, "Make this %s function faster. It must stay correct for every input: same results, same mutations of its arguments and receiver, same panics.\n\n", name)
+	name, w := langName(f.Lang), wordsFor(f.Lang)
+	fmt.Fprintf(&b, "Make this %s function faster. It must stay correct for every input: same results, same mutations of its arguments and receiver, %s.\n\n", name, w.failure)
 	if openMP && (f.Lang == "c" || f.Lang == "cpp") {
 		b.WriteString("The code is compiled with -fopenmp and runs with several threads: you may parallelise it with OpenMP pragmas (include <omp.h> if you call its functions).\n\n")
 	}
 	if ctx := strings.TrimSpace(f.Context); ctx != "" {
-		fmt.Fprintf(&b, "Its surroundings in the package (for reference, do not repeat them):\n```%s\n%s\n```\n\n", fenceTag(f.Lang), ctx)
+		fmt.Fprintf(&b, "Its surroundings in the %s (for reference, do not repeat them):\n```%s\n%s\n```\n\n", w.scope, fenceTag(f.Lang), ctx)
 	}
 	fmt.Fprintf(&b, "The function:\n```%s\n%s\n```\n\n", fenceTag(f.Lang), strings.TrimSpace(f.Source))
 	if len(lessons) > 0 {
@@ -51,7 +68,7 @@ func optimizePrompt(f *exec.Func, lessons []vectorbank.Selected, openMP bool) st
 		}
 		b.WriteString("\nUse what helped, avoid what broke or slowed the code, and feel free to try other strategies too.\n\n")
 	}
-	fmt.Fprintf(&b, "Keep the signature %q unchanged. Answer with one ```%s block that contains the complete new function and any helper declarations or imports it needs; do not include tests, a main function or explanations.", f.Signature, fenceTag(f.Lang))
+	fmt.Fprintf(&b, "Keep the signature %q unchanged. Answer with one ```%s block that contains the complete new function and any %s it needs; do not include tests, a main function or explanations.", f.Signature, fenceTag(f.Lang), w.extras)
 	return b.String()
 }
 

@@ -9,7 +9,8 @@ import (
 )
 
 func TestOptimizePrompt(t *testing.T) {
-	cpp := &exec.Func{Name: "sum", Lang: "cpp", Source: "int sum(const std::vector<int>& v) { return 0; }", Signature: "int sum(const std::vector<int>& v)"}
+	cpp := &exec.Func{Name: "sum", Lang: "cpp", Source: "int sum(const std::vector<int>& v) { return 0; }", Signature: "int sum(const std::vector<int>& v)", Context: "#include <vector>"}
+	c := &exec.Func{Name: "sum", Lang: "c", Source: "int sum(const int *a, size_t n) { return 0; }", Signature: "int sum(const int *a, size_t n)"}
 	goFn := &exec.Func{Name: "Sum", Lang: "go", Source: "func Sum(xs []int) int { return 0 }", Signature: "func Sum(xs []int) int", Context: "package sum"}
 	lessons := []vectorbank.Selected{
 		{Lesson: vectorbank.Lesson{Text: "Unroll by four.", Outcome: vectorbank.OutcomeFaster, Speedup: 2.5}},
@@ -22,7 +23,9 @@ func TestOptimizePrompt(t *testing.T) {
 		openMP       bool
 		want, absent []string
 	}{
-		{"round 0", goFn, nil, false, []string{"```go\nfunc Sum", "package sum", `"func Sum(xs []int) int"`}, []string{"Lessons learned", "OpenMP"}},
+		{"round 0", goFn, nil, false, []string{"```go\nfunc Sum", "package sum", `"func Sum(xs []int) int"`, "same panics", "surroundings in the package", "imports it needs"}, []string{"Lessons learned", "OpenMP"}},
+		{"C++ words", cpp, nil, false, []string{"same exceptions", "surroundings in the file", "#includes it needs"}, []string{"panics", "package", "imports"}},
+		{"C words", c, nil, false, []string{"Make this C function", "#includes it needs"}, []string{"panics", "exceptions", "package", "imports"}},
 		{"with lessons", goFn, lessons, false,
 			[]string{"1. [significantly improves, 2.50x] Unroll by four.", "2. [breaks equivalence] Dropping the tail loop broke odd lengths.", "other strategies"}, nil},
 		{"openmp for C++", cpp, nil, true, []string{"-fopenmp", "```cpp"}, nil},

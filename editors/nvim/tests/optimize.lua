@@ -4,7 +4,7 @@
 -- :Lessonl lessons / report / log, :Lessonl cancel on a run that hangs, and
 -- :checkhealth lessonl. test.sh prepares the environment:
 --   LESSONL_TEST_OLLAMA  URL of `lessonl ollamatest --script tests/testdata/script.json`
---   LESSONL_TEST_MODULE  a temporary copy of tests/testdata/maxof with a go.mod
+--   LESSONL_TEST_MODULE  a temporary copy of team/testdata/maxof with a go.mod
 --   LESSONL_HOME         a temporary lesson store; lessonl on PATH
 local here = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h')
 local H = dofile(here .. '/harness.lua')

@@ -150,6 +150,64 @@ func TestOptimizeApplyCxx(t *testing.T) {
 	}
 }
 
+// The README's C++ demo: the example script plays the team on
+// examples/mins. Round 1 gives one faster, one incorrect and one
+// non-building variant; with their lessons, every agent is faster in round 2.
+func TestOptimizeCxxExample(t *testing.T) {
+	script, err := ollamatest.Load(filepath.Join("..", "..", "team", "ollamatest", "testdata", "example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range script.Models {
+		m.TokensPerSecond = 0 // the pace is for people watching
+	}
+	srv := ollamatest.New(script)
+	defer srv.Close()
+	src, err := os.ReadFile(filepath.Join("..", "..", "examples", "mins", "mins.cpp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "mins.cpp")
+	if err := os.WriteFile(file, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCLI(t, context.Background(), "optimize", "--json", "--store", t.TempDir(), "--host", srv.URL(),
+		"--models", "qwen2.5-coder:7b,deepseek-coder:6.7b,qwen2.5-coder:14b", "--rounds", "2", file+":pairMinSum")
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, errOut)
+	}
+	var res struct {
+		Best     *struct{ Verdict string } `json:"best"`
+		Variants []struct {
+			Model  string `json:"model"`
+			Round  int    `json:"round"`
+			Report *struct {
+				Verdict string `json:"verdict"`
+			} `json:"report"`
+		} `json:"variants"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := map[string][2]string{
+		"qwen2.5-coder:7b":    {"faster", "faster"},
+		"deepseek-coder:6.7b": {"incorrect", "faster"},
+		"qwen2.5-coder:14b":   {"build_failed", "faster"},
+	}
+	for _, v := range res.Variants {
+		got := "no report"
+		if v.Report != nil {
+			got = v.Report.Verdict
+		}
+		if w := want[v.Model][v.Round]; got != w {
+			t.Errorf("round %d %s: %s, want %s", v.Round+1, v.Model, got, w)
+		}
+	}
+	if len(res.Variants) != 6 || res.Best == nil || res.Best.Verdict != "faster" {
+		t.Errorf("%d variants, best %+v; want 6 and a faster best", len(res.Variants), res.Best)
+	}
+}
+
 // --apply never overwrites a file edited during the run.
 func TestOptimizeApplyRefusesChangedFile(t *testing.T) {
 	srv := ollamatest.New(optimizeScript(500 * time.Millisecond))

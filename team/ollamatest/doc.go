@@ -35,7 +35,8 @@
 //	  "nomic-embed-text": {"embed": true, "embed_dim": 256}
 //	}}
 //
-// testdata/example.json plays a whole 3-agent team on examples/sum.
+// testdata/example.json plays a whole 3-agent team on examples/sum (Go) and
+// examples/mins (C++).
 //
 // # What the client sees
 //

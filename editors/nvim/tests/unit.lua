@@ -255,6 +255,29 @@ H.main(function()
     vim.api.nvim_buf_delete(buf, { force = true })
   end)
 
+  H.test('C/C++ function under the cursor, from the results\' original text', function()
+    local buf = vim.api.nvim_create_buf(true, false)
+    vim.api.nvim_buf_set_lines(buf, 0, -1, false, {
+      '#include <vector>', '', 'namespace ns {', 'int sum(const std::vector<int>& v) {', '  int s = 0;',
+      '  for (int x : v) s += x;', '  return s;', '}', '', 'int one() { return 1; }', '}',
+    })
+    local results = {
+      ['ns::sum'] = {
+        func = 'ns::sum',
+        original = 'int sum(const std::vector<int>& v) {\n  int s = 0;\n  for (int x : v) s += x;\n  return s;\n}\n',
+      },
+      ['ns::one'] = { func = 'ns::one', original = 'int one() { return 1; }' },
+      ['gone'] = { func = 'gone', original = 'int gone() {\n}' },
+    }
+    local cases = { { 1, nil }, { 4, 'ns::sum' }, { 6, 'ns::sum' }, { 8, 'ns::sum' }, { 9, nil }, { 10, 'ns::one' },
+      { 11, nil } }
+    for _, c in ipairs(cases) do
+      local r = lessonl._result_at(buf, c[1], results)
+      H.eq(r and r.func, c[2], 'line ' .. c[1])
+    end
+    vim.api.nvim_buf_delete(buf, { force = true })
+  end)
+
   H.test('render lessons and reports of any shape', function()
     H.eq(lessonl._render('# L\n\n1. a\n', 'x'), { '# L', '', '1. a' }, 'markdown string')
     H.eq(lessonl._render({ markdown = 'a\nb' }, 'x'), { 'a', 'b' }, 'markdown field')

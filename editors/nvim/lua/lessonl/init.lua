@@ -612,6 +612,25 @@ function M._go_func_at(bufnr, row)
   return nil
 end
 
+-- The result whose function (its text when it was optimized) spans buffer
+-- line row, for languages the plugin cannot parse: the original's first line
+-- is looked up in the buffer and its length gives the function's extent.
+function M._result_at(bufnr, row, results)
+  local lines = api.nvim_buf_get_lines(bufnr, 0, -1, false)
+  for _, r in pairs(results or {}) do
+    if type(r.original) == 'string' and r.original ~= '' then
+      local orig = vim.split(vim.trim(r.original), '\n', { plain = true })
+      local first = vim.trim(orig[1])
+      for i, l in ipairs(lines) do
+        if vim.trim(l) == first and row >= i and row <= i + #orig - 1 then
+          return r
+        end
+      end
+    end
+  end
+  return nil
+end
+
 local function func_names(uri)
   local out = {}
   for f in pairs(state.results[uri] or {}) do
@@ -637,10 +656,16 @@ local function target(func)
   if func then
     return uri, func, rs[func]
   end
+  local row = api.nvim_win_get_cursor(0)[1]
   if vim.bo[bufnr].filetype == 'go' then
-    local name = M._go_func_at(bufnr, api.nvim_win_get_cursor(0)[1])
+    local name = M._go_func_at(bufnr, row)
     if name then
       return uri, name, rs[name]
+    end
+  else
+    local r = M._result_at(bufnr, row, rs)
+    if r then
+      return uri, r.func, r
     end
   end
   local latest

@@ -481,6 +481,8 @@ func lessonlShow(v reflect.Value, max int) string {
 	switch {
 	case !v.IsValid():
 		s = "<nothing>"
+	case lessonlErrorText(v) != "":
+		s = lessonlErrorText(v)
 	case v.Kind() == reflect.String:
 		s = fmt.Sprintf("%q", v)
 	case v.Kind() >= reflect.Bool && v.Kind() <= reflect.Complex128:
@@ -492,6 +494,24 @@ func lessonlShow(v reflect.Value, max int) string {
 		s = s[:max] + fmt.Sprintf("... (%d bytes)", len(s))
 	}
 	return s
+}
+
+// lessonlErrorText shows a non-nil error by its message, error("..."): its
+// pointer would say nothing to the reader. "" for anything else.
+func lessonlErrorText(v reflect.Value) (s string) {
+	if v.Kind() != reflect.Interface && v.Kind() != reflect.Pointer || v.IsNil() || !v.CanInterface() {
+		return ""
+	}
+	e, ok := v.Interface().(error)
+	if !ok {
+		return ""
+	}
+	defer func() {
+		if recover() != nil {
+			s = ""
+		}
+	}()
+	return fmt.Sprintf("error(%q)", e.Error())
 }
 
 // lessonlShowResults prints a call's results: the value alone, or a list.

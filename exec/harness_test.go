@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -35,6 +36,27 @@ type hsNode struct {
 
 func hsEqual(a, b any) (bool, string) {
 	return lessonlEqual(reflect.ValueOf(a), reflect.ValueOf(b), "x", map[[2]uintptr]bool{})
+}
+
+// Values in reports: errors by their message, not their pointer.
+func TestHarnessShow(t *testing.T) {
+	var noErr error
+	results := []reflect.Value{reflect.ValueOf(0), reflect.ValueOf(&noErr).Elem()}
+	if got := lessonlShowResults(results, 100); got != "(0, error(nil))" {
+		t.Errorf("a nil error shows as %s", got)
+	}
+	err := errors.New("not a digit")
+	results[1] = reflect.ValueOf(&err).Elem()
+	if got := lessonlShowResults(results, 100); got != `(0, error("not a digit"))` {
+		t.Errorf("an error shows as %s", got)
+	}
+	pe := &os.PathError{Op: "open", Path: "x", Err: os.ErrNotExist}
+	if got := lessonlShow(reflect.ValueOf(pe), 100); got != `error("open x: file does not exist")` {
+		t.Errorf("a concrete error type shows as %s", got)
+	}
+	if got := lessonlShow(reflect.ValueOf("s"), 100); got != `"s"` {
+		t.Errorf("a string shows as %s", got)
+	}
 }
 
 func TestHarnessEqual(t *testing.T) {

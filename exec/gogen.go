@@ -75,9 +75,20 @@ func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string
 			recvName = fd.Recv.List[0].Names[0].Name
 		}
 	}
+	// A generic function is checked and timed on one instantiation.
+	inst := &goInstance{}
+	unsupported := false
 	switch {
-	case generic || recvGeneric:
-		why = "generic functions are not exercised by generated inputs yet"
+	case recvGeneric:
+		why, unsupported = "methods of generic types are not exercised by generated inputs yet", true
+	case generic:
+		var err error
+		if inst, err = goInstantiate(gf, fd); err != nil {
+			why, unsupported = "the generic function cannot be instantiated for generated inputs: "+err.Error(), true
+		}
+	}
+	switch {
+	case unsupported:
 	case !haveOrig && why == "":
 		why = "the original could not be copied into the test binary"
 	}
@@ -97,6 +108,7 @@ func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string
 			typ = "[]" + gf.text(e.Elt)
 			variadic = true
 		}
+		typ = inst.apply(typ)
 		n := len(f.Names)
 		if n == 0 {
 			n = 1
@@ -118,13 +130,16 @@ func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string
 				n = 1
 			}
 			for i := 0; i < n; i++ {
-				results = append(results, gf.text(f.Type))
+				results = append(results, inst.apply(gf.text(f.Type)))
 			}
 		}
 	}
 
-	name := fd.Name.Name
-	fn, orig := name, origPrefix+name
+	name, targs := fd.Name.Name, ""
+	if len(inst.types) > 0 {
+		targs = inst.args()
+	}
+	fn, orig := name+targs, origPrefix+name+targs
 	if recvType != "" {
 		fn = "(" + recvType + ")." + name
 		orig = "(" + recvType + ")." + origPrefix + name
@@ -141,7 +156,7 @@ func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string
 	} else {
 		fmt.Fprintf(&b, "\tlessonlDiff(%s, %s, []string{%s})\n}\n", orig, fn, strings.Join(quoted, ", "))
 	}
-	if generic || recvGeneric {
+	if unsupported {
 		return []byte(b.String()) // no typed call can be written without instantiating
 	}
 
@@ -167,7 +182,7 @@ func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string
 	if len(ptrs) > 0 {
 		fmt.Fprintf(&b, "\tlessonlFill(1, \"sized\", lessonlBenchSize, %s)\n", ptrList)
 	}
-	call := name + "(" + strings.Join(args, ", ") + ")"
+	call := name + targs + "(" + strings.Join(args, ", ") + ")"
 	if recvType != "" {
 		call = "lessonlR." + call
 	}
@@ -223,8 +238,8 @@ func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string
 		}
 		return c
 	}
-	callO := sideCall(origPrefix+name, oargs, "lessonlRO")
-	callV := sideCall(name, vargs, "lessonlRV")
+	callO := sideCall(origPrefix+name+targs, oargs, "lessonlRO")
+	callV := sideCall(name+targs, vargs, "lessonlRV")
 	fmt.Fprintf(&b, "\tif s := lessonlUnsupportedFunc(%s); s != \"\" {\n\t\tb.Skip(\"cannot generate inputs: \" + s)\n\t}\n", fn)
 	mut := "false"
 	if len(params) > 0 {

@@ -847,6 +847,19 @@ func geomean(ns map[string]float64) float64 {
 }
 
 // summary says in one paragraph what was found and how.
+// instance is the instantiation the generated check and benchmark use for a
+// generic function; nil for other functions.
+func (g *goRun) instance() *goInstance {
+	if g.fd.Type.TypeParams == nil || len(g.fd.Type.TypeParams.List) == 0 {
+		return nil
+	}
+	in, err := goInstantiate(g.gf, g.fd)
+	if err != nil {
+		return nil
+	}
+	return in
+}
+
 func (g *goRun) summary() string {
 	rep := g.rep
 	var b strings.Builder
@@ -854,6 +867,8 @@ func (g *goRun) summary() string {
 	fmt.Fprintf(&b, "; correct on %s", checksText(rep.Checks))
 	if g.noDiff != "" {
 		fmt.Fprintf(&b, " (differential check: %s)", g.noDiff)
+	} else if in := g.instance(); in != nil && rep.Checks.GeneratedCases > 0 {
+		fmt.Fprintf(&b, " (generic: checked and timed with %s)", in.describe())
 	}
 	return b.String()
 }

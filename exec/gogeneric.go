@@ -32,14 +32,25 @@ func (in *goInstance) describe() string {
 
 var goIdentRE = regexp.MustCompile(`[\p{L}_][\p{L}\p{N}_]*`)
 
-// apply writes type expression text with the type parameters replaced.
+// apply writes type expression text with the type parameters replaced
+// (not a selector's name: pkg.T stays).
 func (in *goInstance) apply(text string) string {
-	return goIdentRE.ReplaceAllStringFunc(text, func(id string) string {
-		if t, ok := in.subst[id]; ok {
-			return t
+	if len(in.subst) == 0 {
+		return text
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range goIdentRE.FindAllStringIndex(text, -1) {
+		t, ok := in.subst[text[m[0]:m[1]]]
+		if !ok || m[0] > 0 && text[m[0]-1] == '.' {
+			continue
 		}
-		return id
-	})
+		b.WriteString(text[last:m[0]])
+		b.WriteString(t)
+		last = m[1]
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }
 
 // goInstantiate picks concrete types for fd's type parameters. It fails,

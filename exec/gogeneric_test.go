@@ -69,6 +69,13 @@ func LocalMethods[T Named](x T) string          { return x.Name() }
 			t.Errorf("%s: %s, want %s", tc.fn, in.describe(), tc.want)
 		}
 	}
+	in := &goInstance{subst: map[string]string{"T": "int", "E": "[]int"}}
+	if got := in.apply("map[T]other.T"); got != "map[int]other.T" {
+		t.Errorf("apply = %s; want type parameters replaced and selectors kept", got)
+	}
+	if got := in.apply("func(E) TE"); got != "func([]int) TE" {
+		t.Errorf("apply = %s; want whole identifiers replaced only", got)
+	}
 }
 
 // A generic function is checked and timed on its instantiation: a variant

@@ -80,7 +80,10 @@ func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string
 	unsupported := false
 	switch {
 	case recvGeneric:
-		why, unsupported = "methods of generic types are not exercised by generated inputs yet", true
+		var err error
+		if inst, err = goInstantiateRecv(gf, fd.Recv.List[0].Type); err != nil {
+			why, unsupported = "the generic receiver cannot be instantiated for generated inputs: "+err.Error(), true
+		}
 	case generic:
 		var err error
 		if inst, err = goInstantiate(gf, fd); err != nil {
@@ -98,6 +101,7 @@ func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string
 	var params []param
 	var names []string
 	if recvType != "" {
+		recvType = inst.apply(recvType)
 		params = append(params, param{recvName, recvType, "lessonlR"})
 		names = append(names, recvName)
 	}
@@ -136,7 +140,7 @@ func driverFor(gf *goFile, fd *ast.FuncDecl, size int, haveOrig bool, why string
 	}
 
 	name, targs := fd.Name.Name, ""
-	if len(inst.types) > 0 {
+	if len(inst.types) > 0 && !recvGeneric {
 		targs = inst.args()
 	}
 	fn, orig := name+targs, origPrefix+name+targs

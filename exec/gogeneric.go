@@ -57,17 +57,87 @@ func (in *goInstance) apply(text string) string {
 // saying why, for constraints it cannot satisfy (methods, unknown named
 // constraints).
 func goInstantiate(gf *goFile, fd *ast.FuncDecl) (*goInstance, error) {
+	var names []string
+	var constraints []ast.Expr
+	for _, f := range fd.Type.TypeParams.List {
+		for _, n := range f.Names {
+			names = append(names, n.Name)
+			constraints = append(constraints, f.Type)
+		}
+	}
+	return goInstantiateParams(gf, names, constraints)
+}
+
+// goInstantiateRecv picks concrete types for the type parameters of a
+// method's generic receiver (func (s *Stack[T]) ...), from the constraints
+// of the type's declaration in this file; the receiver may rename them.
+func goInstantiateRecv(gf *goFile, recv ast.Expr) (*goInstance, error) {
+	if st, ok := recv.(*ast.StarExpr); ok {
+		recv = st.X
+	}
+	var base ast.Expr
+	var idx []ast.Expr
+	switch r := recv.(type) {
+	case *ast.IndexExpr:
+		base, idx = r.X, []ast.Expr{r.Index}
+	case *ast.IndexListExpr:
+		base, idx = r.X, r.Indices
+	default:
+		return nil, fmt.Errorf("receiver %s is not a generic type", gf.text(recv))
+	}
+	id, ok := base.(*ast.Ident)
+	if !ok {
+		return nil, fmt.Errorf("receiver %s is not a generic type", gf.text(recv))
+	}
+	ts := goLocalTypeSpec(gf, id.Name)
+	if ts == nil || ts.TypeParams == nil {
+		return nil, fmt.Errorf("type %s is not declared in this file", id.Name)
+	}
+	var constraints []ast.Expr
+	for _, f := range ts.TypeParams.List {
+		for range f.Names {
+			constraints = append(constraints, f.Type)
+		}
+	}
+	if len(constraints) != len(idx) {
+		return nil, fmt.Errorf("receiver %s does not list the type's %d type parameters", gf.text(recv), len(constraints))
+	}
+	// Resolve with the declaration's names (its constraints use them, as in
+	// S ~[]E), then name the types as the receiver does.
+	var declNames []string
+	for _, f := range ts.TypeParams.List {
+		for _, n := range f.Names {
+			declNames = append(declNames, n.Name)
+		}
+	}
+	decl, err := goInstantiateParams(gf, declNames, constraints)
+	if err != nil {
+		return nil, err
+	}
+	in := &goInstance{types: decl.types, subst: map[string]string{}}
+	for i, e := range idx {
+		rn, ok := e.(*ast.Ident)
+		if !ok {
+			return nil, fmt.Errorf("receiver %s does not name its type parameters", gf.text(recv))
+		}
+		in.params = append(in.params, rn.Name)
+		if rn.Name != "_" {
+			in.subst[rn.Name] = decl.types[i]
+		}
+	}
+	return in, nil
+}
+
+func goInstantiateParams(gf *goFile, names []string, constraints []ast.Expr) (*goInstance, error) {
 	in := &goInstance{subst: map[string]string{}}
 	type pending struct {
 		name string
 		expr ast.Expr
 	}
 	var todo []pending
-	for _, f := range fd.Type.TypeParams.List {
-		for _, n := range f.Names {
-			in.params = append(in.params, n.Name)
-			todo = append(todo, pending{n.Name, f.Type})
-		}
+	for i, n := range names {
+		in.params = append(in.params, n)
+		todo = append(todo, pending{n, constraints[i]})
 	}
 	picked := map[string]string{}
 	// A constraint may name other type parameters (S ~[]E): resolve those
@@ -178,6 +248,15 @@ func goConstraintType(gf *goFile, e ast.Expr) (string, error) {
 
 // goLocalInterface finds an interface type declared in gf by name.
 func goLocalInterface(gf *goFile, name string) *ast.InterfaceType {
+	if ts := goLocalTypeSpec(gf, name); ts != nil {
+		it, _ := ts.Type.(*ast.InterfaceType)
+		return it
+	}
+	return nil
+}
+
+// goLocalTypeSpec finds a type declared in gf by name.
+func goLocalTypeSpec(gf *goFile, name string) *ast.TypeSpec {
 	for _, d := range gf.file.Decls {
 		gd, ok := d.(*ast.GenDecl)
 		if !ok || gd.Tok != token.TYPE {
@@ -185,8 +264,7 @@ func goLocalInterface(gf *goFile, name string) *ast.InterfaceType {
 		}
 		for _, s := range gd.Specs {
 			if ts, ok := s.(*ast.TypeSpec); ok && ts.Name.Name == name {
-				it, _ := ts.Type.(*ast.InterfaceType)
-				return it
+				return ts
 			}
 		}
 	}

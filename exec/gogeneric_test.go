@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"go/ast"
+	"go/parser"
 	"strings"
 	"testing"
 )
@@ -18,6 +19,10 @@ import (
 type Number interface{ ~float32 | ~float64 }
 
 type Named interface{ Name() string }
+
+type Stack[T any] struct{ items []T }
+type Pair[K ~string, V float64 | int] struct{ k K; v V }
+type Set[S ~[]E, E comparable] struct{ s S }
 
 func Any[T any](x T) T                          { return x }
 func Union[T int | float64](x T) T              { return x }
@@ -69,6 +74,30 @@ func LocalMethods[T Named](x T) string          { return x.Name() }
 			t.Errorf("%s: %s, want %s", tc.fn, in.describe(), tc.want)
 		}
 	}
+	for _, tc := range []struct{ recv, want, err string }{
+		{recv: "*Stack[T]", want: "T = int"},
+		{recv: "Pair[A, B]", want: "A = string, B = float64"},
+		{recv: "Set[X, Y]", want: "X = []int, Y = int"},
+		{recv: "*Remote[T]", err: "not declared in this file"},
+		{recv: "Plain", err: "not a generic type"},
+	} {
+		e, err := parser.ParseExpr(tc.recv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Positions of e are not gf's: only names are read.
+		in, err := goInstantiateRecv(gf, e)
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: %v, want an error about %q", tc.recv, err, tc.err)
+			}
+		case err != nil:
+			t.Errorf("%s: %v", tc.recv, err)
+		case in.describe() != tc.want:
+			t.Errorf("%s: %s, want %s", tc.recv, in.describe(), tc.want)
+		}
+	}
 	in := &goInstance{subst: map[string]string{"T": "int", "E": "[]int"}}
 	if got := in.apply("map[T]other.T"); got != "map[int]other.T" {
 		t.Errorf("apply = %s; want type parameters replaced and selectors kept", got)
@@ -104,5 +133,34 @@ func TestMeasureGeneric(t *testing.T) {
 	}
 	if !rep.Verdict.Verified() || rep.Checks.GeneratedCases == 0 || rep.Checks.Rounds == 0 || !strings.Contains(rep.Detail, "S = []int, E = int") {
 		t.Errorf("a right variant: %s, %d cases, %d rounds\n%s", rep.Verdict, rep.Checks.GeneratedCases, rep.Checks.Rounds, rep.Detail)
+	}
+}
+
+// A method of a generic type is checked and timed on the type's
+// instantiation, whatever the receiver calls its parameters.
+func TestMeasureGenericMethod(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real variants")
+	}
+	paths := writeTree(t, t.TempDir(), map[string]string{
+		"go.mod":   "module example.com/gen\n\ngo 1.22\n",
+		"stack.go": "package gen\n\ntype Number interface{ ~int | ~float64 }\n\ntype Stack[T Number] struct{ items []T }\n\n// Sum adds the items, last first.\nfunc (s *Stack[U]) Sum() U {\n\tvar t U\n\tfor i := len(s.items) - 1; i >= 0; i-- {\n\t\tt += s.items[i]\n\t}\n\treturn t\n}\n",
+	})
+	wrong := "func (s *Stack[U]) Sum() U {\n\tvar t U\n\tfor i := 1; i < len(s.items); i++ {\n\t\tt += s.items[i]\n\t}\n\treturn t\n}\n"
+	tg := Target{File: paths["stack.go"], Func: "(*Stack).Sum"}
+	rep, err := Measure(context.Background(), tg, wrong, testMeasureOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Verdict != Incorrect {
+		t.Errorf("a variant that skips the first item: %s\n%s", rep.Verdict, rep.Detail)
+	}
+	right := "func (s *Stack[U]) Sum() U {\n\tvar t U\n\tfor _, x := range s.items {\n\t\tt += x\n\t}\n\treturn t\n}\n"
+	rep, err = Measure(context.Background(), tg, right, testMeasureOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Verdict.Verified() || rep.Checks.GeneratedCases == 0 || !strings.Contains(rep.Detail, "U = int") {
+		t.Errorf("a right variant: %s, %d cases\n%s", rep.Verdict, rep.Checks.GeneratedCases, rep.Detail)
 	}
 }

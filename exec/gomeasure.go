@@ -850,10 +850,18 @@ func geomean(ns map[string]float64) float64 {
 // instance is the instantiation the generated check and benchmark use for a
 // generic function; nil for other functions.
 func (g *goRun) instance() *goInstance {
-	if g.fd.Type.TypeParams == nil || len(g.fd.Type.TypeParams.List) == 0 {
+	var in *goInstance
+	var err error
+	switch {
+	case g.fd.Type.TypeParams != nil && len(g.fd.Type.TypeParams.List) > 0:
+		in, err = goInstantiate(g.gf, g.fd)
+	case g.fd.Recv != nil && len(g.fd.Recv.List) > 0:
+		if in, err = goInstantiateRecv(g.gf, g.fd.Recv.List[0].Type); err != nil {
+			return nil // not a generic receiver
+		}
+	default:
 		return nil
 	}
-	in, err := goInstantiate(g.gf, g.fd)
 	if err != nil {
 		return nil
 	}

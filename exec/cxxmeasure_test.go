@@ -84,6 +84,7 @@ long isum(const std::vector<int>& v) {
 
 	kernels := filepath.Join(cxxDir, "kernels", "kernels.cpp")
 	vec := filepath.Join(cxxDir, "csrc", "vec.c")
+	samples := filepath.Join(cxxDir, "csrc", "samples.c")
 	poly := filepath.Join(cxxDir, "harness", "src", "poly.cpp")
 	verified := []Verdict{Faster, Same, Slower}
 	type tc struct {
@@ -220,6 +221,15 @@ long isum(const std::vector<int>& v) {
 				}
 			}},
 		{name: "c-string", file: vec, fn: "vowels", variant: "vowels_fast.c", want: []Verdict{Faster}},
+		// An array of a C file's structs: declared once in the driver, filled
+		// and compared member by member.
+		{name: "c-struct-array", file: samples, fn: "bestId", variant: "bestid_fast.c", want: []Verdict{Faster}},
+		{name: "c-struct-array-wrong", file: samples, fn: "bestId", variant: "bestid_wrong.c", want: []Verdict{Incorrect},
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(r.Detail, "{id: ") || !strings.Contains(r.Detail, "value: ") {
+					t.Errorf("detail %q: want the structs shown by member", r.Detail)
+				}
+			}},
 		{name: "c-build-error", file: vec, fn: "sumsq", variant: "sumsq_builderr.c", want: []Verdict{BuildFailed},
 			check: func(t *testing.T, r *Report) {
 				if !strings.Contains(r.Detail, "variant.c:3") || !strings.Contains(r.Detail, "squared") {

@@ -488,8 +488,6 @@ func asUnsupported(err error, ut **unsupportedType) bool {
 func (r *cTypes) structType(d *cxxDecl, src string) (*cType, error) {
 	t := &cType{kind: cStruct, name: d.qual, decl: d}
 	switch {
-	case r.f.lang == "c":
-		return nil, &unsupportedType{typ: src, why: "structs of C files are not generated"}
 	case d.union:
 		return nil, &unsupportedType{typ: src, why: "unions are not generated"}
 	case d.bases:

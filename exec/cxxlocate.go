@@ -3,7 +3,6 @@ package exec
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -110,23 +109,9 @@ type cxxField struct {
 // readCxxFile reads (unless src is given) and parses a C or C++ file. lang
 // is LangOf's name for the file. A missing file is a *NotFoundError.
 func readCxxFile(path string, src []byte, lang string) (*cxxFile, error) {
-	abs, err := filepath.Abs(path)
+	abs, src, err := readSource(path, src, closeCxxFiles)
 	if err != nil {
-		return nil, fmt.Errorf("couldn't resolve %s: %w", path, err)
-	}
-	if src == nil {
-		src, err = os.ReadFile(abs)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &NotFoundError{File: path, Close: closeCxxFiles(abs)}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("couldn't read %s: %w", path, err)
-		}
-	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real
-	} else if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
-		abs = filepath.Join(dir, filepath.Base(abs))
+		return nil, err
 	}
 	f := &cxxFile{path: path, abs: abs, src: src, lang: lang}
 	tree, err := parseCxx(src, lang == "cpp")
@@ -1200,21 +1185,7 @@ func (cxxLang) match(t Target, fs []*Func) (*Func, error) {
 			loose = append(loose, f)
 		}
 	}
-	if len(loose) == 1 {
-		return loose[0], nil
-	}
-	names := make([]string, len(fs))
-	for i, f := range fs {
-		names[i] = f.Name
-	}
-	if len(loose) > 1 {
-		var amb []string
-		for _, f := range loose {
-			amb = append(amb, f.Name)
-		}
-		return nil, &NotFoundError{Func: t.Func, File: t.File, Close: amb}
-	}
-	return nil, &NotFoundError{Func: t.Func, File: t.File, Close: closeMatches(t.Func, names, 8, true)}
+	return pickLoose(t, fs, loose)
 }
 
 // normFuncName spells a C++ name one way: `::` between parts, no spaces

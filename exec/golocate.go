@@ -2,14 +2,12 @@ package exec
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"go/ast"
 	"go/build"
 	"go/parser"
 	"go/printer"
 	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -37,23 +35,9 @@ func (g *goFile) text(n ast.Node) string {
 // readGoFile reads (unless src is given) and parses a Go file. A missing file
 // is a *NotFoundError naming the Go files that do exist next to it.
 func readGoFile(path string, src []byte) (*goFile, error) {
-	abs, err := filepath.Abs(path)
+	abs, src, err := readSource(path, src, closeFiles)
 	if err != nil {
-		return nil, fmt.Errorf("couldn't resolve %s: %w", path, err)
-	}
-	if src == nil {
-		src, err = os.ReadFile(abs)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &NotFoundError{File: path, Close: closeFiles(abs)}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("couldn't read %s: %w", path, err)
-		}
-	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real
-	} else if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
-		abs = filepath.Join(dir, filepath.Base(abs))
+		return nil, err
 	}
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, abs, src, parser.ParseComments)

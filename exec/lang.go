@@ -3,6 +3,8 @@ package exec
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -143,6 +145,37 @@ func matchFunc(t Target, fs []*Func) (*Func, error) {
 			loose = append(loose, f)
 		}
 	}
+	return pickLoose(t, fs, loose)
+}
+
+// readSource resolves path (through symlinks, so copies and reports agree on
+// the file) and reads it unless src is given. A missing file is a
+// *NotFoundError naming the close files closeFiles finds next to it.
+func readSource(path string, src []byte, closeFiles func(abs string) []string) (string, []byte, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("couldn't resolve %s: %w", path, err)
+	}
+	if src == nil {
+		src, err = os.ReadFile(abs)
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil, &NotFoundError{File: path, Close: closeFiles(abs)}
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("couldn't read %s: %w", path, err)
+		}
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	} else if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		abs = filepath.Join(dir, filepath.Base(abs))
+	}
+	return abs, src, nil
+}
+
+// pickLoose ends a name match: the one loose match, else a *NotFoundError
+// listing the ambiguous matches or the close names.
+func pickLoose(t Target, fs, loose []*Func) (*Func, error) {
 	if len(loose) == 1 {
 		return loose[0], nil
 	}

@@ -107,19 +107,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		*out = filepath.Join("lessonl-bench", suite.Name+"-"+string(st))
 	}
 
-	if *host == "" {
-		*host = os.Getenv("OLLAMA_HOST")
-	}
-	spec := *models
-	if spec == "" {
-		spec = os.Getenv("LESSONL_MODELS")
-	}
-	if spec == "" {
-		spec = strings.Join(team.DefaultModels, ",")
-	}
-	agents, err := team.ParseAgents(spec, *host)
+	agents, err := teamAgents(*models, host)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 	emb, err := vectorbank.EmbedderByName(*embedder, *host)
 	if err != nil {

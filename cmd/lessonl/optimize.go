@@ -87,19 +87,9 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usagef("--omp %d: OpenMP applies to C and C++ functions, with a positive thread count (e.g. --omp 8)", *omp)
 	}
 
-	if *host == "" {
-		*host = os.Getenv("OLLAMA_HOST")
-	}
-	spec := *models
-	if spec == "" {
-		spec = os.Getenv("LESSONL_MODELS")
-	}
-	if spec == "" {
-		spec = strings.Join(team.DefaultModels, ",")
-	}
-	agents, err := team.ParseAgents(spec, *host)
+	agents, err := teamAgents(*models, host)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 	if *single {
 		agents = agents[:1]
@@ -408,4 +398,25 @@ func (l *liveRenderer) event(e team.Event) {
 	if l.status != "" {
 		fmt.Fprint(l.w, l.status)
 	}
+}
+
+// teamAgents resolves --models and --host as optimize and bench document
+// them: the flags, else $LESSONL_MODELS and $OLLAMA_HOST, else the default
+// team. host is set to the host in effect (embedders use it too).
+func teamAgents(models string, host *string) ([]team.Agent, error) {
+	if *host == "" {
+		*host = os.Getenv("OLLAMA_HOST")
+	}
+	spec := models
+	if spec == "" {
+		spec = os.Getenv("LESSONL_MODELS")
+	}
+	if spec == "" {
+		spec = strings.Join(team.DefaultModels, ",")
+	}
+	agents, err := team.ParseAgents(spec, *host)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return agents, nil
 }

@@ -188,6 +188,32 @@ func BenchmarkSelect(b *testing.B) {
 	}
 }
 
+// BenchmarkSearch is `lessonl lessons search --k 4 file.go`: no problem key,
+// so every lesson of the language is a candidate in both stages.
+func BenchmarkSearch(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("lessons=%d", n), func(b *testing.B) {
+			bank, err := Open(benchStore(b, n), NewHashEmbedder())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer bank.Close()
+			ctx := context.Background()
+			q := Query{Code: benchCode, Lang: "go", K: DefaultK}
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := startCPU()
+			for b.Loop() {
+				sel, err := bank.Select(ctx, q)
+				if err != nil || len(sel) != DefaultK {
+					b.Fatalf("Select = %d lessons, %v", len(sel), err)
+				}
+			}
+			cpu.report(b)
+		})
+	}
+}
+
 func BenchmarkOpen(b *testing.B) {
 	for _, n := range benchSizes[1:] {
 		b.Run(fmt.Sprintf("lessons=%d", n), func(b *testing.B) {

@@ -31,6 +31,7 @@ type Bank struct {
 	embName   string // the store's embedder identity; "" until the first header
 	dim       int    // 0 until known
 	lessons   map[string]*entry
+	idx       *index            // the lessons' vectors, in chromem-go; nil until the first lesson
 	order     []*entry          // insertion order; removed entries are nil until tidied
 	originals map[string]string // interned original code
 	holes     int               // nil slots in order
@@ -42,7 +43,6 @@ type Bank struct {
 
 type entry struct {
 	l   Lesson
-	vec lessonVec
 	pos int // index in Bank.order
 }
 
@@ -357,6 +357,7 @@ func (b *Bank) refreshLocked() error {
 func (b *Bank) reset() {
 	b.embName, b.dim = "", 0
 	b.lessons = map[string]*entry{}
+	b.idx = nil
 	b.originals = map[string]string{}
 	b.order, b.holes, b.garbage = nil, 0, 0
 	b.fi, b.off = nil, 0
@@ -432,6 +433,9 @@ func (b *Bank) applyAdd(off int64, s stored) {
 	if err == nil && (len(vec) == 0 || (b.dim != 0 && len(vec) != b.dim)) {
 		err = fmt.Errorf("%d dims, the store holds %d", len(vec), b.dim)
 	}
+	if err == nil && !finite(vec) {
+		err = errors.New("not a number in the vector")
+	}
 	if err != nil {
 		b.garbage++
 		b.log.Warn("skipping a lesson with a damaged embedding", "file", b.path, "offset", off, "id", s.ID, "err", err)
@@ -446,9 +450,31 @@ func (b *Bank) applyAdd(off int64, s stored) {
 	} else if s.Original != "" {
 		b.originals[s.Original] = s.Original
 	}
-	e := &entry{l: s.Lesson, vec: packVec(vec), pos: len(b.order)}
+	e := &entry{l: s.Lesson, pos: len(b.order)}
+	if err := b.index().add(&e.l, vec); err != nil {
+		b.garbage++
+		b.log.Warn("skipping a lesson the index refused", "file", b.path, "offset", off, "id", s.ID, "err", err)
+		return
+	}
 	b.lessons[s.ID] = e
 	b.order = append(b.order, e)
+}
+
+// index is the bank's similarity index, made for the store's embedder when
+// the first lesson arrives. b.mu is held for writing.
+func (b *Bank) index() *index {
+	if b.idx == nil {
+		b.idx = newIndex(b.embName, b.dim, b.emb)
+	}
+	return b.idx
+}
+
+// vector is a copy of a lesson's vector, from the index. b.mu is held.
+func (b *Bank) vector(id string) []float32 {
+	if b.idx == nil {
+		return nil
+	}
+	return b.idx.vector(id, b.dim)
 }
 
 func (b *Bank) removeLocked(id string) bool {
@@ -457,6 +483,7 @@ func (b *Bank) removeLocked(id string) bool {
 		return false
 	}
 	delete(b.lessons, id)
+	b.idx.remove(id)
 	b.garbage++
 	b.order[e.pos] = nil
 	b.holes++

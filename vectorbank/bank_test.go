@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,7 +46,7 @@ func helperMain() int {
 	defer b.Close()
 	pad := strings.Repeat("x := y + z\n", 40) // some code, as real lessons carry
 	for i := 0; i < n; i++ {
-		l, err := b.Add(ctx, Lesson{Text: fmt.Sprintf("%s lesson %d: hoist the bounds check out of the loop", tag, i),
+		l, err := b.Add(ctx, Lesson{Text: distinctText(tag, i),
 			Outcome: OutcomeFaster, Speedup: 1 + float64(i%7)/3, Lang: "go", ProblemKey: tag, Variant: pad})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -73,6 +74,23 @@ func helperMain() int {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// distinctText is a lesson text of made-up words unique to (tag, i): no two
+// are near-duplicates, so a Select for all of them gets all of them.
+func distinctText(tag string, i int) string {
+	words := []string{tag, "lesson"}
+	for j := range 6 {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%s/%d/%d", tag, i, j)
+		x, w := h.Sum64(), make([]byte, 7)
+		for k := range w {
+			w[k] = byte('a' + x%26)
+			x /= 26
+		}
+		words = append(words, string(w))
+	}
+	return strings.Join(words, " ")
 }
 
 func helperCmd(t *testing.T, store, tag string, n, want int) *exec.Cmd {
@@ -205,7 +223,7 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 	}
 	// And the vectors survive bit for bit.
 	b2.mu.RLock()
-	v := b2.lessons[want[0].ID].vec.full()
+	v := b2.vector(want[0].ID)
 	b2.mu.RUnlock()
 	if fresh := hashEmbed(want[0].Text); !reflect.DeepEqual(v, fresh) {
 		t.Error("the stored vector differs from the embedding of the text")

@@ -13,8 +13,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	chromem "github.com/philippgille/chromem-go"
 )
 
 // Benchmarks (BENCHMARKS.md):
@@ -260,43 +258,5 @@ func BenchmarkHashEmbed(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		hashEmbed(benchCode)
-	}
-}
-
-// BenchmarkChromemQuery is chromem-go's own exhaustive query over the same
-// vectors, kept to document why Select scans directly: see bank.go.
-func BenchmarkChromemQuery(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("lessons=%d", n), func(b *testing.B) {
-			bank, err := Open(benchStore(b, n), NewHashEmbedder())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer bank.Close()
-			db := chromem.NewDB()
-			col, err := db.CreateCollection("lessons", nil, func(context.Context, string) ([]float32, error) {
-				return nil, fmt.Errorf("not used: vectors are given")
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx := context.Background()
-			for _, e := range bank.order {
-				if err := col.AddDocument(ctx, chromem.Document{ID: e.l.ID, Embedding: e.vec.full(),
-					Metadata: map[string]string{"lang": e.l.Lang}}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			q := hashEmbed(benchCode)
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu := startCPU()
-			defer cpu.report(b)
-			for b.Loop() {
-				if _, err := col.QueryEmbedding(ctx, q, DefaultK, map[string]string{"lang": "go"}, nil); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
 	}
 }

@@ -231,12 +231,15 @@ func FuzzApplyLog(f *testing.F) {
 			if e.pos != i || b.lessons[e.l.ID] != e {
 				t.Fatalf("entry %s misplaced", e.l.ID)
 			}
-			if e.vec.dim != b.dim || e.vec.dim == 0 {
-				t.Fatalf("lesson %s has %d dims in a %d-dim store", e.l.ID, e.vec.dim, b.dim)
+			if v := b.vector(e.l.ID); len(v) != b.dim || b.dim == 0 {
+				t.Fatalf("lesson %s has %d dims in a %d-dim store", e.l.ID, len(v), b.dim)
 			}
 		}
 		if live != len(b.lessons) || live+b.holes != len(b.order) {
 			t.Fatalf("%d live entries, %d lessons, %d holes, %d slots", live, len(b.lessons), b.holes, len(b.order))
+		}
+		if b.idx != nil && b.idx.count()+len(b.idx.unindexed) != live {
+			t.Fatalf("%d lessons in the index, %d unindexed, %d live", b.idx.count(), len(b.idx.unindexed), live)
 		}
 	})
 }

@@ -28,7 +28,7 @@ func TestTokenize(t *testing.T) {
 	}
 }
 
-func cosine(a, b []float32) float64 {
+func cosine64(a, b []float32) float64 {
 	var s float64
 	for i := range a {
 		s += float64(a[i]) * float64(b[i])
@@ -55,14 +55,14 @@ func TestHashEmbedder(t *testing.T) {
 		if len(v) != 512 {
 			t.Fatalf("vector %d has %d dims", i, len(v))
 		}
-		if n := cosine(v, v); math.Abs(n-1) > 1e-5 {
+		if n := cosine64(v, v); math.Abs(n-1) > 1e-5 {
 			t.Errorf("vector %d has norm² %v, want 1", i, n)
 		}
 	}
-	if cosine(vs[3], vs[3]) != 0 {
+	if cosine64(vs[3], vs[3]) != 0 {
 		t.Error("the empty text's vector is not zero")
 	}
-	para, unrelated := cosine(vs[0], vs[1]), cosine(vs[0], vs[2])
+	para, unrelated := cosine64(vs[0], vs[1]), cosine64(vs[0], vs[2])
 	if para < 0.3 || unrelated > 0.15 || para < 3*unrelated {
 		t.Errorf("paraphrase cosine %.2f, unrelated %.2f: the embedder does not separate them", para, unrelated)
 	}
@@ -83,7 +83,7 @@ func FuzzHashEmbed(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		v := hashEmbed(s)
-		n := cosine(v, v)
+		n := cosine64(v, v)
 		if len(v) != HashDim || (n != 0 && math.Abs(n-1) > 1e-4) || math.IsNaN(n) {
 			t.Fatalf("hashEmbed(%q): %d dims, norm² %v", s, len(v), n)
 		}

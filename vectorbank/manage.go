@@ -216,7 +216,7 @@ func (b *Bank) Export(w io.Writer) error {
 	b.mu.RLock() // entries may be re-scored meanwhile: read them under the lock
 	defer b.mu.RUnlock()
 	for _, e := range es {
-		if err := enc.Encode(exportLine{Embedder: name, Dim: dim, Embedding: encodeVec(e.vec.full()), Lesson: e.l}); err != nil {
+		if err := enc.Encode(exportLine{Embedder: name, Dim: dim, Embedding: encodeVec(b.vector(e.l.ID)), Lesson: e.l}); err != nil {
 			return fmt.Errorf("couldn't export lesson %s: %w", e.l.ID, err)
 		}
 	}
@@ -508,7 +508,7 @@ func (b *Bank) compactLocked(ctx context.Context, emb Embedder, vecs map[string]
 		if e == nil || werr != nil {
 			continue
 		}
-		v := e.vec.full()
+		v := b.vector(e.l.ID)
 		if emb != nil {
 			v = vecs[e.l.ID]
 		}
@@ -539,9 +539,15 @@ func (b *Bank) compactLocked(ctx context.Context, emb Embedder, vecs map[string]
 	b.garbage = 0
 	b.embName, b.dim = name, dim
 	if emb != nil {
+		b.emb = emb
+		b.idx = nil
 		for _, e := range b.order {
 			if e != nil {
-				e.vec = packVec(vecs[e.l.ID])
+				// Only a broken embedder's vector is refused: re-embedded
+				// vectors are checked by embedAll.
+				if err := b.index().add(&e.l, vecs[e.l.ID]); err != nil {
+					b.log.Warn("couldn't index a re-embedded lesson", "dir", b.dir, "id", e.l.ID, "err", err)
+				}
 			}
 		}
 	}

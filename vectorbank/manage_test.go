@@ -251,7 +251,7 @@ func TestReindex(t *testing.T) {
 		t.Errorf("Select after reindex = %v, %v", sel, err)
 	}
 	a.mu.RLock()
-	v := a.lessons["c3"].vec.full()
+	v := a.vector("c3")
 	a.mu.RUnlock()
 	want := ollamatest.Embedding(before[2].Text, 64)
 	normalize(want)
@@ -290,7 +290,7 @@ func TestImportReembedsAnotherEmbeddersLessons(t *testing.T) {
 		t.Fatalf("Import = %d, %v", n, err)
 	}
 	dst.mu.RLock()
-	v := dst.lessons[l.ID].vec.full()
+	v := dst.vector(l.ID)
 	dst.mu.RUnlock()
 	if !reflect.DeepEqual(v, hashEmbed(l.Text)) {
 		t.Error("the imported lesson kept the other embedder's vector")

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
-	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // HighThreshold is the method's bar for the high set: speedup × factor >=
@@ -62,6 +61,9 @@ func (b *Bank) Select(ctx context.Context, q Query) ([]Selected, error) {
 		}
 		qvec = vecs[0]
 		normalize(qvec)
+		if isZero(qvec) || !finite(qvec) {
+			qvec = nil // nothing to compare: relevance 0 for all, as without code
+		}
 	}
 	if err := b.sync(); err != nil {
 		return nil, err
@@ -78,33 +80,36 @@ func (b *Bank) Select(ctx context.Context, q Query) ([]Selected, error) {
 		return nil, fmt.Errorf("couldn't select lessons: %s returned %d dims but the store holds %d-dim vectors "+
 			"(the model changed? re-embed with `lessonl lessons reindex --embedder %s`)", emb.Name(), len(qvec), b.dim, emb.Name())
 	}
-	s := selector{q: q, qvec: newQueryVec(qvec)}
-	var picked []cand
+	s := &selector{ctx: ctx, q: q, qvec: qvec, srcs: []*source{{lessons: b.lessons, order: b.order, idx: b.idx, dim: b.dim}}}
+	var picked []*cand
 	var reasons []string
 	switch q.Strategy {
 	case StrategyLessonL:
-		high := s.top(b.order, (q.K+1)/2, nil, s.highKey)
-		rel := s.top(b.order, q.K-len(high), high, s.simKey)
+		high := s.ranked((q.K+1)/2, nil, s.highKey)
+		rel, err := s.relevant(q.K-len(high), high)
+		if err != nil {
+			return nil, err
+		}
 		picked = append(high, rel...)
-		for range high {
-			reasons = append(reasons, "speedup")
-		}
-		for range rel {
-			reasons = append(reasons, "relevance")
-		}
+		reasons = append(repeat("speedup", len(high)), repeat("relevance", len(rel))...)
 	case StrategySpeedup:
-		picked = s.top(b.order, q.K, nil, s.prodKey)
+		picked = s.ranked(q.K, nil, s.prodKey)
 		reasons = repeat("speedup", len(picked))
 	case StrategyRelevance:
-		picked = s.top(b.order, q.K, nil, s.simKey)
+		if picked, err = s.relevant(q.K, nil); err != nil {
+			return nil, err
+		}
 		reasons = repeat("relevance", len(picked))
 	case StrategyRandom:
-		picked = s.top(b.order, q.K, nil, s.randomKey)
+		picked = s.ranked(q.K, nil, s.randomKey)
 		reasons = repeat("random", len(picked))
 	}
 	out := make([]Selected, len(picked))
 	for i, c := range picked {
-		rel := s.qvec.dotVec(c.e.vec)
+		rel := c.key
+		if reasons[i] != "relevance" {
+			rel = cosine(qvec, s.vec(c))
+		}
 		score := rel
 		if reasons[i] == "speedup" {
 			score = c.key
@@ -149,17 +154,74 @@ func normalizeQuery(q Query) (Query, error) {
 	return q, nil
 }
 
-// cand is a candidate with its tier (1: this problem; 2: others in scope)
-// and its ranking key (higher is better).
+// cand is a candidate with its tier (1: this problem; 2: others in scope),
+// its ranking key (higher is better) and, once needed, its vector.
 type cand struct {
-	e    *entry
-	tier int8
-	key  float64
+	e      *entry
+	src    *source
+	tier   int8
+	key    float64
+	vec    []float32
+	hasVec bool
+}
+
+// source is a set of lessons selection draws from: the store, or a
+// project's read-only lessons file.
+type source struct {
+	lessons map[string]*entry
+	order   []*entry // may hold nil slots
+	idx     *index   // nil while empty
+	dim     int
+	under   map[string]*entry // a project file's lessons give way to the store's of the same ID
+}
+
+func (src *source) shadowed(id string) bool {
+	_, ok := src.under[id]
+	return ok
 }
 
 type selector struct {
+	ctx  context.Context
 	q    Query
-	qvec queryVec
+	qvec []float32
+	srcs []*source
+}
+
+// vec is the candidate's vector, fetched from its index once.
+func (s *selector) vec(c *cand) []float32 {
+	if !c.hasVec && c.src.idx != nil {
+		c.vec, c.hasVec = c.src.idx.vector(c.e.l.ID, c.src.dim), true
+	}
+	return c.vec
+}
+
+// same reports whether two candidates are one lesson for selection: the
+// same text, or near-duplicates (see NearDuplicate).
+func (s *selector) same(a, b *cand) bool {
+	return a.e == b.e || a.e.l.Text == b.e.l.Text
+}
+
+// take walks candidates best first and keeps up to n that are not the same
+// lesson as one excluded or already kept.
+func (s *selector) take(cands []*cand, n int, exclude []*cand) []*cand {
+	var kept []*cand
+next:
+	for _, c := range cands {
+		for _, x := range exclude {
+			if s.same(c, x) {
+				continue next
+			}
+		}
+		for _, x := range kept {
+			if s.same(c, x) {
+				continue next
+			}
+		}
+		if kept = append(kept, c); len(kept) == n {
+			break
+		}
+	}
+	return kept
 }
 
 // tier places a lesson: 0 out of scope, 1 this problem, 2 another problem in scope.
@@ -193,7 +255,7 @@ func (s *selector) highKey(e *entry) (float64, bool) {
 	return p, p >= HighThreshold-thresholdSlack
 }
 
-func (s *selector) simKey(e *entry) (float64, bool) { return s.qvec.dotVec(e.vec), true }
+func (s *selector) zeroKey(*entry) (float64, bool) { return 0, true }
 
 func (s *selector) randomKey(e *entry) (float64, bool) {
 	h := fnv.New64a()
@@ -203,76 +265,158 @@ func (s *selector) randomKey(e *entry) (float64, bool) {
 	return float64(h.Sum64()>>11) / (1 << 53), true
 }
 
-// parallelMin is the bank size from which a scan is split across cores; below
-// it the goroutines cost more than they save.
-const parallelMin = 8192
-
-// top returns the n best candidates by (tier, key descending, ID), skipping
-// those in exclude and those the key function rejects.
-func (s *selector) top(order []*entry, n int, exclude []cand, key func(*entry) (float64, bool)) []cand {
+// ranked returns the n best candidates by (tier, key descending, ID), one
+// per lesson, skipping those the key function rejects: a plain sort of the
+// lessons' numbers, no vectors. It gathers a few more than n at a time so
+// that copies of one lesson cannot crowd out the rest.
+func (s *selector) ranked(n int, exclude []*cand, key func(*entry) (float64, bool)) []*cand {
 	if n <= 0 {
 		return nil
 	}
-	scan := func(part []*entry) *topN {
-		t := &topN{n: n}
-	next:
-		for _, e := range part {
-			if e == nil {
+	for m := n + len(exclude) + 4; ; m *= 4 {
+		t := &topN{n: m}
+		for _, src := range s.srcs {
+			for _, e := range src.order {
+				if e == nil || src.shadowed(e.l.ID) {
+					continue
+				}
+				tier := s.tier(&e.l)
+				if tier == 0 || (len(t.items) == m && tier > t.items[m-1].tier) {
+					continue // rejected on tier alone, before the key
+				}
+				k, ok := key(e)
+				if !ok {
+					continue
+				}
+				if k != k { // NaN ranks last
+					k = math.Inf(-1)
+				}
+				t.offer(cand{e: e, src: src, tier: tier, key: k})
+			}
+		}
+		kept := s.take(t.items, n, exclude)
+		if len(kept) == n || len(t.items) < m {
+			return kept
+		}
+	}
+}
+
+// relevant returns the n lessons most similar to the code, this problem's
+// first, one per lesson: chromem-go queries, filtered by problem, language
+// and project as the scope says. Without code every candidate is as
+// relevant as any other (0), and they go by ID.
+func (s *selector) relevant(n int, exclude []*cand) ([]*cand, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	if s.qvec == nil {
+		return s.ranked(n, exclude, s.zeroKey), nil
+	}
+	var kept []*cand
+	for tier := int8(1); tier <= 2 && len(kept) < n; tier++ {
+		where, ok := s.where(tier)
+		if !ok {
+			continue
+		}
+		got, err := s.relevantTier(tier, where, n-len(kept), append(exclude[:len(exclude):len(exclude)], kept...))
+		if err != nil {
+			return nil, err
+		}
+		kept = append(kept, got...)
+	}
+	return kept, nil
+}
+
+// where is the chromem-go filter of a tier; false when the tier is empty by
+// the query's scope.
+func (s *selector) where(tier int8) (map[string]string, bool) {
+	if tier == 1 {
+		return map[string]string{metaProblem: s.q.ProblemKey}, s.q.ProblemKey != ""
+	}
+	if s.q.Scope == ScopeProblem {
+		return nil, false
+	}
+	w := map[string]string{}
+	if s.q.Lang != "" {
+		w[metaLang] = strings.ToLower(s.q.Lang)
+	}
+	if s.q.Scope == ScopeProject {
+		w[metaProject] = s.q.Project
+	}
+	return w, true
+}
+
+func matches(l *Lesson, where map[string]string) bool {
+	meta := lessonMeta(l)
+	for k, v := range where {
+		if meta[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// relevantTier asks each source's index for a few more than n lessons
+// matching where, and asks again for four times as many when copies,
+// exclusions or a tie at the cut left fewer than n certain picks: a result
+// scored at the cut might tie with one not returned and a smaller ID.
+func (s *selector) relevantTier(tier int8, where map[string]string, n int, exclude []*cand) ([]*cand, error) {
+	for m := n + len(exclude) + 8; ; m *= 4 {
+		var cands []*cand
+		truncated, cut := false, math.Inf(-1)
+		for _, src := range s.srcs {
+			if src.idx == nil {
 				continue
 			}
-			tier := s.tier(&e.l)
-			if tier == 0 {
-				continue
+			res, more, err := src.idx.query(s.ctx, s.qvec, m, where)
+			if err != nil {
+				return nil, err
 			}
-			for _, x := range exclude {
-				if x.e == e || x.e.l.Text == e.l.Text {
-					continue next
+			for _, r := range res {
+				e := src.lessons[r.ID]
+				if e == nil || src.shadowed(r.ID) || s.tier(&e.l) != tier {
+					continue
+				}
+				cands = append(cands, &cand{e: e, src: src, tier: tier, key: float64(r.Similarity), vec: r.Embedding, hasVec: true})
+			}
+			if more {
+				truncated, cut = true, max(cut, float64(res[len(res)-1].Similarity))
+			}
+			for id := range src.idx.unindexed { // no vector: similarity 0
+				if e := src.lessons[id]; e != nil && !src.shadowed(id) && s.tier(&e.l) == tier && matches(&e.l, where) {
+					cands = append(cands, &cand{e: e, src: src, tier: tier, hasVec: true})
 				}
 			}
-			// Reject on tier alone before paying for the key (a dot product).
-			if len(t.items) == n && tier > t.items[n-1].tier {
-				continue
-			}
-			k, ok := key(e)
-			if !ok {
-				continue
-			}
-			if k != k { // NaN from a broken vector ranks last
-				k = math.Inf(-1)
-			}
-			t.offer(cand{e: e, tier: tier, key: k})
 		}
-		return t
-	}
-	workers := runtime.GOMAXPROCS(0)
-	if len(order) < parallelMin || workers < 2 {
-		return scan(order).items
-	}
-	parts := make([]*topN, workers)
-	var wg sync.WaitGroup
-	chunk := (len(order) + workers - 1) / workers
-	for w := range workers {
-		lo, hi := min(w*chunk, len(order)), min((w+1)*chunk, len(order))
-		wg.Go(func() { parts[w] = scan(order[lo:hi]) })
-	}
-	wg.Wait()
-	t := &topN{n: n}
-	for _, p := range parts {
-		for _, c := range p.items {
-			t.offer(c)
+		slices.SortFunc(cands, func(a, b *cand) int {
+			if better(a, b) {
+				return -1
+			}
+			return 1
+		})
+		if truncated {
+			// Only what scores above the cut is known to be in order.
+			i := 0
+			for i < len(cands) && cands[i].key > cut {
+				i++
+			}
+			cands = cands[:i]
+		}
+		kept := s.take(cands, n, exclude)
+		if len(kept) == n || !truncated {
+			return kept, nil
 		}
 	}
-	return t.items
 }
 
 // topN keeps the n best candidates seen, sorted best first. k is small (the
 // method's is 4), so insertion into a sorted slice beats a heap.
 type topN struct {
 	n     int
-	items []cand
+	items []*cand
 }
 
-func better(a, b cand) bool {
+func better(a, b *cand) bool {
 	if a.tier != b.tier {
 		return a.tier < b.tier
 	}
@@ -282,10 +426,12 @@ func better(a, b cand) bool {
 	return a.e.l.ID < b.e.l.ID
 }
 
-func (t *topN) offer(c cand) {
-	if len(t.items) == t.n && !better(c, t.items[t.n-1]) {
+func (t *topN) offer(v cand) {
+	if len(t.items) == t.n && !better(&v, t.items[t.n-1]) {
 		return
 	}
+	c := new(cand) // only what is kept is allocated
+	*c = v
 	// One slot per text: keep the better copy.
 	for i, x := range t.items {
 		if x.e.l.Text == c.e.l.Text {
@@ -300,7 +446,7 @@ func (t *topN) offer(c cand) {
 		t.items = t.items[:t.n-1]
 	}
 	i := sort.Search(len(t.items), func(i int) bool { return better(c, t.items[i]) })
-	t.items = append(t.items, cand{})
+	t.items = append(t.items, nil)
 	copy(t.items[i+1:], t.items[i:])
 	t.items[i] = c
 }

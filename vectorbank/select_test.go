@@ -15,18 +15,32 @@ const (
 	rel2      = "quicksort partition helps"
 	rel1      = "a better pivot"
 	rel0      = "database connection pool retry with backoff"
+	// Unrelated to the query and to each other: less relevant than rel1, and
+	// distinct lessons (not near-duplicates of rel0 or of each other).
+	un1 = "json decoder reuses its read buffer"
+	un2 = "logger mutex contention under parallel writers"
 )
 
 func TestRelevanceFixture(t *testing.T) {
 	ctx := context.Background()
-	vs, err := NewHashEmbedder().Embed(ctx, []string{queryCode, rel3, rel2, rel1, rel0})
+	vs, err := NewHashEmbedder().Embed(ctx, []string{queryCode, rel3, rel2, rel1, rel0, un1, un2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := newQueryVec(vs[0])
+	for i, a := range vs[4:] {
+		if s := cosine(vs[0], a); s >= cosine(vs[0], vs[3]) {
+			t.Errorf("unrelated text %d is as relevant as rel1: %v", i, s)
+		}
+		for _, b := range vs[4+i+1:] {
+			if s := cosine(a, b); s >= 0.4 {
+				t.Errorf("unrelated texts are alike: %v", s)
+			}
+		}
+	}
+	vs = vs[:5]
 	var sims []float64
 	for _, v := range vs[1:] {
-		sims = append(sims, q.dot(v))
+		sims = append(sims, cosine(vs[0], v))
 	}
 	for i := 1; i < len(sims); i++ {
 		if !(sims[i-1] > sims[i]) {
@@ -47,6 +61,7 @@ func TestSelect(t *testing.T) {
 		l.ProblemKey, l.Project, l.Lang = problem, project, lang
 		return l
 	}
+	as := func(o Outcome, l Lesson) Lesson { l.Outcome = o; return l }
 	q := Query{Code: queryCode, Lang: "go", ProblemKey: "P", Project: "proj"}
 	with := func(f func(*Query)) Query { c := q; f(&c); return c }
 
@@ -68,7 +83,7 @@ func TestSelect(t *testing.T) {
 		{
 			name: "exactly k: all, even with more high lessons than h",
 			lessons: []Lesson{
-				L("a", 3, 1, rel0), L("b", 2, 1, rel0+" b"), L("c", 1.5, 1, rel3), L("d", 0, 1, rel1),
+				L("a", 3, 1, rel0), L("b", 2, 1, un1), L("c", 1.5, 1, rel3), L("d", 0, 1, rel1),
 			},
 			q:    q,
 			want: []pick{{"a", "speedup"}, {"b", "speedup"}, {"c", "relevance"}, {"d", "relevance"}},
@@ -76,8 +91,8 @@ func TestSelect(t *testing.T) {
 		{
 			name: "threshold: exactly 1.1 counts, just below does not",
 			lessons: []Lesson{
-				L("a", 1.1, 1.0, rel0), L("b", 1.0, 1.1, rel0+" b"), L("c", 1.0999, 1, rel3),
-				L("d", 0.5, 1, rel2), L("e", 0, 1, rel1), L("f", 2.0, 0.5, rel0+" f"),
+				L("a", 1.1, 1.0, rel0), L("b", 1.0, 1.1, un1), L("c", 1.0999, 1, rel3),
+				L("d", 0.5, 1, rel2), L("e", 0, 1, rel1), L("f", 2.0, 0.5, un2),
 			},
 			q:    with(func(q *Query) { q.K = 6 }),
 			want: []pick{{"a", "speedup"}, {"b", "speedup"}, {"c", "relevance"}, {"d", "relevance"}, {"e", "relevance"}, {"f", "relevance"}},
@@ -85,7 +100,7 @@ func TestSelect(t *testing.T) {
 		{
 			name: "a product of 1.1 from rounding (1.21 x 0.909090...) still counts",
 			lessons: []Lesson{
-				L("a", 1.21, 1/1.1, rel0), L("b", 0.5, 1, rel3), L("c", 0.5, 1, rel2), L("d", 0.5, 1, rel1), L("e", 0.5, 1, rel0+" e"),
+				L("a", 1.21, 1/1.1, rel0), L("b", 0.5, 1, rel3), L("c", 0.5, 1, rel2), L("d", 0.5, 1, rel1), L("e", 0.5, 1, un1),
 			},
 			q:    q,
 			want: []pick{{"a", "speedup"}, {"b", "relevance"}, {"c", "relevance"}, {"d", "relevance"}},
@@ -93,7 +108,7 @@ func TestSelect(t *testing.T) {
 		{
 			name: "fewer than h high lessons: the rest by relevance",
 			lessons: []Lesson{
-				L("a", 1.5, 1, rel0), L("b", 0.9, 1, rel1), L("c", 1.05, 1, rel3), L("d", 0, 1, rel2), L("e", 0.2, 1, rel0+" e"),
+				L("a", 1.5, 1, rel0), L("b", 0.9, 1, rel1), L("c", 1.05, 1, rel3), L("d", 0, 1, rel2), L("e", 0.2, 1, un1),
 			},
 			q:    q,
 			want: []pick{{"a", "speedup"}, {"c", "relevance"}, {"d", "relevance"}, {"b", "relevance"}},
@@ -101,7 +116,7 @@ func TestSelect(t *testing.T) {
 		{
 			name: "more high lessons than h: best h by speedup x factor, the rest by relevance",
 			lessons: []Lesson{
-				L("a", 3, 0.9, rel0), L("b", 2.5, 1.1, rel0+" b"), L("c", 2, 1, rel3), L("d", 1.5, 1, rel2), L("e", 1.2, 1, rel1), L("f", 0, 1, rel0+" f"),
+				L("a", 3, 0.9, rel0), L("b", 2.5, 1.1, un1), L("c", 2, 1, rel3), L("d", 1.5, 1, rel2), L("e", 1.2, 1, rel1), L("f", 0, 1, un2),
 			},
 			q:    q,
 			want: []pick{{"b", "speedup"}, {"a", "speedup"}, {"c", "relevance"}, {"d", "relevance"}}, // 2.75 > 2.7
@@ -109,7 +124,7 @@ func TestSelect(t *testing.T) {
 		{
 			name: "ties in speedup x factor go to the smaller ID",
 			lessons: []Lesson{
-				L("c", 2, 1, rel0), L("a", 2, 1, rel0+" a"), L("b", 1, 2, rel0+" b"), L("d", 0, 1, rel3), L("e", 0, 1, rel2),
+				L("c", 2, 1, rel0), L("a", 2, 1, un1), L("b", 1, 2, un2), L("d", 0, 1, rel3), L("e", 0, 1, rel2),
 			},
 			q:    q,
 			want: []pick{{"a", "speedup"}, {"b", "speedup"}, {"d", "relevance"}, {"e", "relevance"}},
@@ -117,9 +132,11 @@ func TestSelect(t *testing.T) {
 		{
 			name: "ties in relevance go to the smaller ID",
 			lessons: []Lesson{
-				// The embedder skips white space: equal vectors, distinct texts.
-				L("z", 0, 1, rel3), L("x", 0, 1, strings.Replace(rel3, " ", "  ", 1)), L("y", 0, 1, strings.Replace(rel3, " ", "  ", 2)),
-				L("w", 0, 1, rel0), L("v", 0, 1, rel0+" v"),
+				// The embedder skips white space: equal vectors, distinct texts;
+				// distinct outcomes, or they would be one lesson (near-duplicates).
+				L("z", 0, 1, rel3), as(OutcomeSlower, L("x", 0, 1, strings.Replace(rel3, " ", "  ", 1))),
+				as(OutcomeIncorrect, L("y", 0, 1, strings.Replace(rel3, " ", "  ", 2))),
+				L("w", 0, 1, rel0), L("v", 0, 1, un1),
 			},
 			q:    with(func(q *Query) { q.K = 2 }),
 			want: []pick{{"x", "relevance"}, {"y", "relevance"}},
@@ -177,7 +194,7 @@ func TestSelect(t *testing.T) {
 		{
 			name: "this problem's lessons come first in both stages",
 			lessons: []Lesson{
-				L("a", 1.2, 1, rel0), L("b", 0, 1, rel0+" b"), L("c", 0, 1, rel0+" c"), L("d", 0, 1, rel0+" d"), L("e", 0, 1, rel0+" e"),
+				L("a", 1.2, 1, rel0), L("b", 0, 1, rel2), L("c", 0, 1, rel1), L("d", 0, 1, un1), L("e", 0, 1, un2),
 				other(L("x", 9, 1, rel3), "Q", "proj", "go"), other(L("y", 8, 1, rel3+" y"), "R", "else", "go"),
 			},
 			q: q,
@@ -197,7 +214,7 @@ func TestSelect(t *testing.T) {
 		{
 			name: "strategy speedup: all k by speedup x factor, no threshold",
 			lessons: []Lesson{
-				L("a", 0.5, 1, rel3), L("b", 0.9, 1, rel2), L("c", 3, 1, rel0), L("d", 0, 1, rel1), L("e", 0.7, 1, rel0+" e"),
+				L("a", 0.5, 1, rel3), L("b", 0.9, 1, rel2), L("c", 3, 1, rel0), L("d", 0, 1, rel1), L("e", 0.7, 1, un1),
 			},
 			q:    with(func(q *Query) { q.Strategy, q.K = StrategySpeedup, 3 }),
 			want: []pick{{"c", "speedup"}, {"b", "speedup"}, {"e", "speedup"}},
@@ -213,7 +230,7 @@ func TestSelect(t *testing.T) {
 		{
 			name: "no factor: the high set by speedup alone",
 			lessons: []Lesson{
-				L("a", 1.05, 1.1, rel0), L("b", 2, 0.5, rel0+" b"), L("c", 0, 1, rel3), L("d", 0, 1, rel2), L("e", 0, 1, rel1),
+				L("a", 1.05, 1.1, rel0), L("b", 2, 0.5, un1), L("c", 0, 1, rel3), L("d", 0, 1, rel2), L("e", 0, 1, rel1),
 			},
 			q:    with(func(q *Query) { q.NoFactor = true }),
 			want: []pick{{"b", "speedup"}, {"c", "relevance"}, {"d", "relevance"}, {"e", "relevance"}},
@@ -221,7 +238,7 @@ func TestSelect(t *testing.T) {
 		{
 			name: "with the factor the same bank ranks the other way",
 			lessons: []Lesson{
-				L("a", 1.05, 1.1, rel0), L("b", 2, 0.5, rel0+" b"), L("c", 0, 1, rel3), L("d", 0, 1, rel2), L("e", 0, 1, rel1),
+				L("a", 1.05, 1.1, rel0), L("b", 2, 0.5, un1), L("c", 0, 1, rel3), L("d", 0, 1, rel2), L("e", 0, 1, rel1),
 			},
 			q:    q,
 			want: []pick{{"a", "speedup"}, {"c", "relevance"}, {"d", "relevance"}, {"e", "relevance"}},
@@ -280,7 +297,7 @@ func TestSelectRelevanceIsCosine(t *testing.T) {
 func TestSelectRandom(t *testing.T) {
 	b := openT(t, t.TempDir())
 	for i := range 20 {
-		addT(t, b, Lesson{ID: string(rune('a' + i)), Text: rel0 + " " + string(rune('a'+i)), Speedup: float64(i), ProblemKey: "P"})
+		addT(t, b, Lesson{ID: string(rune('a' + i)), Text: rel0 + " " + string(rune('a'+i)), Speedup: float64(i), ProblemKey: "P" + string(rune('a'+i))})
 	}
 	addT(t, b, Lesson{ID: "zz", Text: rel3, Lang: "c"}) // out of scope: another language
 	sel := func(seed int64) []string {

@@ -16,12 +16,16 @@
 // file, fsync, rename, under the lock). The first line names the embedder;
 // vectors of different embedders never mix (Reindex re-embeds).
 //
-// Selection scans the lessons in memory: speedup × factor for the high set
-// and a cosine similarity per candidate for the rest (hash-embedder vectors
-// are sparse). chromem-go's exhaustive query was measured slower (7 ms at
-// 10k, 95 ms at 100k lessons on 2 cores, more with a where filter) and its
-// persistence writes one file per document, is not atomic and is not shared
-// between processes: see BenchmarkChromemQuery.
+// # Index
+//
+// Each open bank holds an in-memory chromem-go collection (named after the
+// store's embedder) with one document per lesson: its vector and the
+// metadata selection filters on (language, outcome, project, problem key,
+// model). It is built from the log at open and follows what this and other
+// processes append; the vectors live only there. Relevance selection and
+// scope filters are chromem-go queries; the speedup × factor half is a
+// plain sort of the lessons' numbers. chromem-go's own persistence (a file
+// per document, not atomic, not shared) is not used: the log is the store.
 package vectorbank
 
 import (

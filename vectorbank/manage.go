@@ -142,6 +142,17 @@ type Stats struct {
 	MeanFactor float64        `json:"mean_factor"`
 	Helped     []Lesson       `json:"helped"`    // most often beaten by their readers, best first
 	LogBytes   int64          `json:"log_bytes"` // size of the store's log
+	// Copies lists the lessons said more than once (identical texts and
+	// near-duplicates, see NearDuplicate), most copies first: each takes one
+	// selection slot. Nothing is deleted.
+	Copies []Copies `json:"copies"`
+}
+
+// Copies is one lesson and its copies in the bank.
+type Copies struct {
+	Lesson Lesson   `json:"lesson"` // the copy selection ranks first: best speedup × factor, then smallest ID
+	Copies int      `json:"copies"` // how many lessons say it, this one included
+	IDs    []string `json:"ids"`    // all of them, sorted
 }
 
 // StatsHelped is how many lessons Stats lists as having helped most.
@@ -179,7 +190,87 @@ func (b *Bank) Stats() Stats {
 	for i := range min(len(helped), StatsHelped) {
 		s.Helped = append(s.Helped, cloneLesson(helped[i]))
 	}
+	s.Copies = b.copiesLocked()
 	return s
+}
+
+// copiesLocked groups the lessons said more than once. Near-duplicates share
+// a problem and an outcome, so only lessons within such a group are
+// compared, pairwise, with the vectors of that group alone.
+func (b *Bank) copiesLocked() []Copies {
+	parent := map[*entry]*entry{}
+	var find func(e *entry) *entry
+	find = func(e *entry) *entry {
+		p, ok := parent[e]
+		if !ok || p == e {
+			return e
+		}
+		r := find(p)
+		parent[e] = r
+		return r
+	}
+	union := func(a, c *entry) {
+		if ra, rc := find(a), find(c); ra != rc {
+			parent[ra] = rc
+		}
+	}
+	byText := map[string]*entry{}
+	type group struct{ problem, outcome string }
+	groups := map[group][]*entry{}
+	for _, e := range b.order {
+		if e == nil {
+			continue
+		}
+		if first, ok := byText[e.l.Text]; ok {
+			union(e, first)
+		} else {
+			byText[e.l.Text] = e
+		}
+		if e.l.ProblemKey != "" {
+			g := group{e.l.ProblemKey, string(e.l.Outcome)}
+			groups[g] = append(groups[g], e)
+		}
+	}
+	for _, es := range groups {
+		if len(es) < 2 {
+			continue
+		}
+		vecs := make([][]float32, len(es))
+		for i, e := range es {
+			vecs[i] = b.vector(e.l.ID)
+		}
+		for i := range es {
+			for j := range i {
+				if cosine(vecs[i], vecs[j]) >= NearDuplicate {
+					union(es[i], es[j])
+				}
+			}
+		}
+	}
+	members := map[*entry][]*entry{}
+	for e := range parent {
+		r := find(e)
+		members[r] = append(members[r], e)
+	}
+	var out []Copies
+	for r, ms := range members {
+		if !slices.Contains(ms, r) {
+			ms = append(ms, r)
+		}
+		best := slices.MinFunc(ms, func(x, y *entry) int {
+			return cmp.Or(cmp.Compare(y.l.Speedup*y.l.Factor, x.l.Speedup*x.l.Factor), cmp.Compare(x.l.ID, y.l.ID))
+		})
+		c := Copies{Lesson: cloneLesson(best.l), Copies: len(ms)}
+		for _, m := range ms {
+			c.IDs = append(c.IDs, m.l.ID)
+		}
+		slices.Sort(c.IDs)
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(x, y Copies) int {
+		return cmp.Or(cmp.Compare(y.Copies, x.Copies), cmp.Compare(x.Lesson.ID, y.Lesson.ID))
+	})
+	return out
 }
 
 // exportLine is one lesson of an export: the lesson, its vector and the

@@ -176,6 +176,10 @@ func TestListRemovePruneStats(t *testing.T) {
 		t.Errorf("helped most: %v, want b2 (beaten once, factor 1.1) then a1", ids(s.Helped))
 	}
 
+	if len(s.Copies) != 0 {
+		t.Errorf("copies in a bank of distinct lessons: %+v", s.Copies)
+	}
+
 	if err := b.Remove("a1", "nope"); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("Remove with an unknown ID: %v", err)
 	}
@@ -432,5 +436,28 @@ func TestReindexedByAnotherProcessSameDim(t *testing.T) {
 	}
 	if _, err := a.Add(context.Background(), Lesson{Text: "another", Outcome: OutcomeFaster}); err == nil || !strings.Contains(err.Error(), "--embedder ollama:two") {
 		t.Errorf("Add after another process reindexed: %v", err)
+	}
+}
+
+// Stats counts the copies of a lesson said more than once; nothing is removed.
+func TestStatsCopies(t *testing.T) {
+	b := openT(t, t.TempDir())
+	for _, l := range []Lesson{
+		{ID: "a", Text: said1, Speedup: 2, ProblemKey: "P"},
+		{ID: "b", Text: said2, Speedup: 3, ProblemKey: "P"},
+		{ID: "c", Text: said2, Speedup: 1, ProblemKey: "Q"},                               // the same text, elsewhere
+		{ID: "d", Text: said1 + " ", Speedup: 1, ProblemKey: "P", Outcome: OutcomeSlower}, // another outcome
+		{ID: "e", Text: said1, Speedup: 5, ProblemKey: "R"},                               // said1 again, another problem
+		{ID: "f", Text: rel2, ProblemKey: "P"},
+	} {
+		addT(t, b, l)
+	}
+	got := b.Stats().Copies
+	// a~b (near-duplicates), b=c and a=e (texts): one lesson in four copies, e ranked first.
+	if len(got) != 1 || got[0].Copies != 4 || got[0].Lesson.ID != "e" || !reflect.DeepEqual(got[0].IDs, []string{"a", "b", "c", "e"}) {
+		t.Errorf("Stats().Copies = %+v; want e with 4 copies (a, b, c, e)", got)
+	}
+	if b.Len() != 6 {
+		t.Errorf("%d lessons left, want 6", b.Len())
 	}
 }

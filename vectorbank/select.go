@@ -31,9 +31,11 @@ const thresholdSlack = 1e-9
 //     the lesson text's embedding to the code's;
 //   - while the candidates number k or fewer, all of them.
 //
-// Lessons with identical text take one slot, the best-ranked copy's: an
-// agent that repeats a variant repeats its lesson, and k copies of one
-// sentence would teach less than k sentences. The bank keeps every copy.
+// One lesson takes one slot, the best-ranked copy's: lessons with identical
+// text, and near-duplicates (NearDuplicate: one problem, one outcome, cosine
+// at least 0.85). An agent that repeats a variant repeats its lesson, and k
+// copies of one sentence would teach less than k sentences. The bank keeps
+// every copy.
 //
 // "First" is a priority: the other problems' lessons fill a stage only when
 // this problem's run out, so with a big enough problem bank the rule is
@@ -154,6 +156,15 @@ func normalizeQuery(q Query) (Query, error) {
 	return q, nil
 }
 
+// NearDuplicate is the cosine similarity from which two lessons of one
+// problem with one outcome count as one lesson said twice (an agent
+// rewording its lesson in a later round): they take one selection slot, the
+// better-ranked copy's, and `lessons stats` counts the copies. With the hash
+// embedder, a lesson and itself with a word added or changed score 0.83-0.97;
+// two lessons about different changes to one function, below 0.5. Lessons
+// with identical text are one lesson whatever their problem or outcome.
+const NearDuplicate = 0.85
+
 // cand is a candidate with its tier (1: this problem; 2: others in scope),
 // its ranking key (higher is better) and, once needed, its vector.
 type cand struct {
@@ -198,7 +209,20 @@ func (s *selector) vec(c *cand) []float32 {
 // same reports whether two candidates are one lesson for selection: the
 // same text, or near-duplicates (see NearDuplicate).
 func (s *selector) same(a, b *cand) bool {
-	return a.e == b.e || a.e.l.Text == b.e.l.Text
+	return a.e == b.e || oneLesson(&a.e.l, &b.e.l, func() ([]float32, []float32) { return s.vec(a), s.vec(b) })
+}
+
+// oneLesson reports whether a and b are one lesson said twice: the same
+// text, or near-duplicates. vecs is called only when the vectors decide.
+func oneLesson(a, b *Lesson, vecs func() ([]float32, []float32)) bool {
+	if a.Text == b.Text {
+		return true
+	}
+	if a.Outcome != b.Outcome || a.ProblemKey == "" || a.ProblemKey != b.ProblemKey {
+		return false
+	}
+	va, vb := vecs()
+	return cosine(va, vb) >= NearDuplicate
 }
 
 // take walks candidates best first and keeps up to n that are not the same

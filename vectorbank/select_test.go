@@ -2,6 +2,7 @@ package vectorbank
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +20,24 @@ const (
 	// distinct lessons (not near-duplicates of rel0 or of each other).
 	un1 = "json decoder reuses its read buffer"
 	un2 = "logger mutex contention under parallel writers"
+	// One lesson said twice (near-duplicates) and a third time reworded more.
+	said1 = "Preallocating the result slice with make removed repeated growth in append."
+	said2 = "Preallocating the result slice with make removed the repeated growth in append."
+	said3 = "Preallocating the output slice with make avoided repeated growth in append."
 )
+
+func TestNearDuplicateFixture(t *testing.T) {
+	vs, _ := NewHashEmbedder().Embed(context.Background(), []string{said1, said2, said3, rel2})
+	if s := cosine(vs[0], vs[1]); s < NearDuplicate {
+		t.Errorf("said1 and said2: cosine %v, want at least %v", s, NearDuplicate)
+	}
+	if s := cosine(vs[0], vs[2]); s >= NearDuplicate {
+		t.Errorf("said1 and said3: cosine %v, want below %v", s, NearDuplicate)
+	}
+	if s := cosine(vs[0], vs[3]); s >= NearDuplicate/2 {
+		t.Errorf("said1 and rel2: cosine %v", s)
+	}
+}
 
 func TestRelevanceFixture(t *testing.T) {
 	ctx := context.Background()
@@ -32,7 +50,7 @@ func TestRelevanceFixture(t *testing.T) {
 			t.Errorf("unrelated text %d is as relevant as rel1: %v", i, s)
 		}
 		for _, b := range vs[4+i+1:] {
-			if s := cosine(a, b); s >= 0.4 {
+			if s := cosine(a, b); s >= NearDuplicate/2 {
 				t.Errorf("unrelated texts are alike: %v", s)
 			}
 		}
@@ -148,6 +166,16 @@ func TestSelect(t *testing.T) {
 			},
 			q:    q,
 			want: []pick{{"a", "speedup"}, {"c", "speedup"}, {"d", "relevance"}, {"e", "relevance"}},
+		},
+		{
+			name: "near-duplicates (one problem, one outcome) take one slot, the best copy's",
+			lessons: []Lesson{
+				L("a", 3, 1, said1), L("b", 4, 1, said2), L("c", 2, 1, rel3), as(OutcomeSlower, L("d", 0.5, 1, said1+" ")),
+				L("e", 0.5, 1, rel2), other(L("f", 0.1, 1, said2+" "), "Q", "proj", "go"),
+			},
+			q: with(func(q *Query) { q.K = 5 }),
+			// a is b said again; d (another outcome) and f (another problem) are not.
+			want: []pick{{"b", "speedup"}, {"c", "speedup"}, {"e", "relevance"}, {"d", "relevance"}, {"f", "relevance"}},
 		},
 		{
 			name: "a copy of a high pick is not picked again for relevance",
@@ -385,4 +413,41 @@ func TestSelectDefaultsToK4AndNoCode(t *testing.T) {
 			t.Errorf("without code: %+v", s)
 		}
 	}
+}
+
+// Relevance picks come from chromem-go queries of a few more than k; when
+// copies fill a batch, or many lessons tie at its cut, Select asks again.
+func TestSelectBeyondTheFirstQuery(t *testing.T) {
+	ctx := context.Background()
+	t.Run("copies crowd the first batch", func(t *testing.T) {
+		b := openT(t, t.TempDir())
+		for i := range 40 { // one lesson said 40 times, all more relevant than the other
+			addT(t, b, Lesson{ID: fmt.Sprintf("copy%02d", i), Text: rel3 + strings.Repeat(" ", i+1), ProblemKey: "P"})
+		}
+		addT(t, b, Lesson{ID: "other", Text: rel2, ProblemKey: "P"})
+		got, err := b.Select(ctx, Query{Code: queryCode, Lang: "go", ProblemKey: "P", K: 2, Strategy: StrategyRelevance})
+		if err != nil || len(got) != 2 || got[0].Lesson.ID != "copy00" || got[1].Lesson.ID != "other" {
+			t.Errorf("Select = %v, %v; want copy00 then other", ids(got), err)
+		}
+	})
+	t.Run("ties at the cut go to the smaller ID", func(t *testing.T) {
+		b := openT(t, t.TempDir())
+		for i := range 60 { // equal vectors, distinct lessons (one problem each)
+			addT(t, b, Lesson{ID: fmt.Sprintf("t%02d", 59-i), Text: rel3 + strings.Repeat(" ", i+1), ProblemKey: fmt.Sprint("Q", i)})
+		}
+		for range 5 {
+			got, err := b.Select(ctx, Query{Code: queryCode, Lang: "go", K: 1, Strategy: StrategyRelevance})
+			if err != nil || len(got) != 1 || got[0].Lesson.ID != "t00" {
+				t.Fatalf("Select = %v, %v; want t00", ids(got), err)
+			}
+		}
+	})
+}
+
+func ids(sel []Selected) []string {
+	var out []string
+	for _, s := range sel {
+		out = append(out, s.Lesson.ID)
+	}
+	return out
 }

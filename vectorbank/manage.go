@@ -290,6 +290,9 @@ func embedAll(ctx context.Context, emb Embedder, texts []string) ([][]float32, e
 			if len(v) == 0 || (len(out) > 0 && len(v) != len(out[0])) {
 				return nil, fmt.Errorf("%s returned vectors of varying size (%d dims)", emb.Name(), len(v))
 			}
+			if !finite(v) {
+				return nil, fmt.Errorf("%s returned a vector holding NaN or infinity (check the embedding model)", emb.Name())
+			}
 			normalize(v)
 			out = append(out, v)
 		}

@@ -113,7 +113,7 @@ func Run(ctx context.Context, p Problem, cfg Config, bank *vectorbank.Bank, emit
 			sel, err := bank.Select(ctx, vectorbank.Query{
 				Code: p.Func.Source, Lang: p.Func.Lang, ProblemKey: r.key, Project: cfg.Project,
 				Scope: cfg.Scope, K: cfg.Lessons, Strategy: cfg.Selection, NoFactor: cfg.NoFactor,
-				Seed: int64(cfg.Seed + round),
+				Seed: int64(cfg.Seed + round), File: p.Target.File,
 			})
 			if err != nil {
 				runErr = fmt.Errorf("couldn't select lessons for round %d: %w", round, err)

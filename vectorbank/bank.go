@@ -39,6 +39,9 @@ type Bank struct {
 	fi        os.FileInfo
 	off       int64 // bytes of the log applied so far
 	now       func() time.Time
+
+	projMu   sync.Mutex
+	projects map[string]*projectSet // project lessons files by path, read-only
 }
 
 type entry struct {
@@ -263,7 +266,7 @@ func lessonID(l Lesson) string {
 }
 
 // Get returns the lesson with this ID, looking at the store first for what
-// other processes added.
+// other processes added, then at the project lessons files Select has read.
 func (b *Bank) Get(id string) (Lesson, bool) {
 	if err := b.sync(); err != nil {
 		b.log.Warn("couldn't read new lessons from the store", "dir", b.dir, "err", err)
@@ -272,7 +275,7 @@ func (b *Bank) Get(id string) (Lesson, bool) {
 	defer b.mu.RUnlock()
 	e, ok := b.lessons[id]
 	if !ok {
-		return Lesson{}, false
+		return b.projectLesson(id)
 	}
 	return cloneLesson(e.l), true
 }

@@ -37,6 +37,9 @@ const thresholdSlack = 1e-9
 // copies of one sentence would teach less than k sentences. The bank keeps
 // every copy.
 //
+// With q.File inside a git repository that keeps its team's lessons
+// (ProjectLessonsPath), those are candidates too, read-only.
+//
 // "First" is a priority: the other problems' lessons fill a stage only when
 // this problem's run out, so with a big enough problem bank the rule is
 // exactly the reference's. Ties go to the smaller ID. The ablations rank all
@@ -67,6 +70,10 @@ func (b *Bank) Select(ctx context.Context, q Query) ([]Selected, error) {
 			qvec = nil // nothing to compare: relevance 0 for all, as without code
 		}
 	}
+	var proj *source
+	if q.File != "" {
+		proj = b.projectSource(ctx, q.File, emb)
+	}
 	if err := b.sync(); err != nil {
 		return nil, err
 	}
@@ -83,6 +90,11 @@ func (b *Bank) Select(ctx context.Context, q Query) ([]Selected, error) {
 			"(the model changed? re-embed with `lessonl lessons reindex --embedder %s`)", emb.Name(), len(qvec), b.dim, emb.Name())
 	}
 	s := &selector{ctx: ctx, q: q, qvec: qvec, srcs: []*source{{lessons: b.lessons, order: b.order, idx: b.idx, dim: b.dim}}}
+	if proj != nil && (b.dim == 0 || proj.dim == b.dim) {
+		p := *proj
+		p.under = b.lessons
+		s.srcs = append(s.srcs, &p)
+	}
 	var picked []*cand
 	var reasons []string
 	switch q.Strategy {

@@ -109,6 +109,11 @@ type Query struct {
 	Strategy   Strategy // default StrategyLessonL
 	NoFactor   bool     // ablation: rank the high set by speedup alone
 	Seed       int64    // for StrategyRandom
+	// File is the file being optimised. When it is inside a git repository
+	// whose root holds ProjectLessonsPath (a team's lessons, kept in git),
+	// those lessons are candidates too: read-only, embedded with the
+	// bank's embedder, giving way to the store's lesson of the same ID.
+	File string
 }
 
 // Selected is a lesson chosen by Select, with why.

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -366,6 +368,14 @@ func validateLesson(l *Lesson) error {
 	} {
 		if len(f.v) > f.limit {
 			return fmt.Errorf("%s is %d bytes, more than the %d KiB it may hold", f.name, len(f.v), f.limit>>10)
+		}
+	}
+	for _, f := range []struct{ name, v string }{
+		{"id", l.ID}, {"lang", l.Lang}, {"func", l.Func}, {"signature", l.Signature}, {"problem_key", l.ProblemKey},
+		{"model", l.Model}, {"agent", l.Agent}, {"project", l.Project},
+	} {
+		if i := strings.IndexFunc(f.v, unicode.IsControl); i >= 0 {
+			return fmt.Errorf("%s holds the control character %U", f.name, []rune(f.v[i:])[0])
 		}
 	}
 	for _, f := range []struct {

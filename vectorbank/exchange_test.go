@@ -132,6 +132,7 @@ func TestImportRefusesUntrustedData(t *testing.T) {
 		{"an infinite vector", vecLine(1, float32(math.Inf(1))), "line 1: the embedding holds"},
 		{"a text over the limit", good + good + lesson(`,"text":"`+strings.Repeat("x", MaxTextBytes+1)+`"`), "line 3: the lesson's text is"},
 		{"code over the limit", lesson(`,"variant":"` + strings.Repeat("x", MaxCodeBytes+1) + `"`), "line 1: variant is"},
+		{"an escape sequence in the model's name", lesson(`,"model":"m\u001b]0;pwned\u0007"`), "line 1: model holds the control character U+001B"},
 		{"invalid UTF-8", good + `{"id":"u","text":"caf` + "\xe9" + `","outcome":"faster"}` + "\n", "line 2: not valid UTF-8"},
 		{"a line over the limit", good + `{"id":"long","text":"` + strings.Repeat("y", MaxImportLine) + `"}` + "\n", "line 2 is longer than 8 MiB"},
 	}

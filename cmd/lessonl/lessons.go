@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lessonl/lessonl/team"
 	"github.com/lessonl/lessonl/vectorbank"
 )
 
@@ -44,7 +45,7 @@ func init() {
 		{"search", "[--k N] [--lang L] [--problem KEY] [--project P] [--scope S] [--strategy S] [--json] TEXT-OR-FILE",
 			"what selection would hand out for this code, with scores", lessonsSearch},
 		{"stats", "[--json]", "counts by outcome, model and language; mean factor; lessons that helped most", lessonsStats},
-		{"export", "FILE", "write every lesson as JSON Lines (- for stdout)", lessonsExport},
+		{"export", "[--with-vectors] FILE | --project", "write every lesson as sorted JSON Lines for review (- for stdout); --project: this project's into the repository's .lessonl/lessons.jsonl", lessonsExport},
 		{"import", "FILE", "add the lessons of an export (all or nothing; - for stdin)", lessonsImport},
 		{"rm", "ID...", "remove lessons", lessonsRemove},
 		{"prune", "[--older-than D] [--factor-below F] [--dry-run]", "remove old or ineffective lessons", lessonsPrune},
@@ -149,9 +150,10 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// oneLine shortens a lesson's text to one line of at most n characters.
+// oneLine shortens a lesson's text to one line of at most n characters,
+// without control characters (see printable).
 func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(strings.Map(dropControl, s)), " ")
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
@@ -208,7 +210,7 @@ func lessonsList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(&printable{w: stdout}, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tOUTCOME\tSPEEDUP\tFACTOR\tLANG\tMODEL\tLESSON")
 	for _, l := range ls {
 		fmt.Fprintf(tw, "%s\t%s\t%.2fx\t%.2f\t%s\t%s\t%s\n", l.ID, l.Outcome, l.Speedup, l.Factor, l.Lang, l.Model, oneLine(l.Text, 72))
@@ -263,7 +265,7 @@ func lessonsShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *asJSON {
 		return writeJSON(stdout, l)
 	}
-	w := &errWriter{w: stdout}
+	w := &errWriter{w: &printable{w: stdout}}
 	w.printf("lesson    %s\n", l.ID)
 	w.printf("outcome   %s", l.Outcome)
 	if l.Speedup > 0 {
@@ -345,9 +347,9 @@ func lessonsSearch(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *k <= 0 {
 		return usagef("--k %d: ask for at least one lesson", *k)
 	}
-	code := pos[0]
+	code, file := pos[0], ""
 	if data, err := os.ReadFile(pos[0]); err == nil {
-		code = string(data)
+		code, file = string(data), pos[0]
 		if *lang == "" {
 			*lang = langOfPath(pos[0])
 		}
@@ -358,7 +360,7 @@ func lessonsSearch(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer b.Close()
 	sel, err := b.Select(ctx, vectorbank.Query{Code: code, Lang: *lang, ProblemKey: *problem, Project: *project,
-		Scope: vectorbank.Scope(*scope), Strategy: vectorbank.Strategy(*strategy), K: *k})
+		Scope: vectorbank.Scope(*scope), Strategy: vectorbank.Strategy(*strategy), K: *k, File: file})
 	if err != nil {
 		if strings.Contains(err.Error(), "unknown scope") || strings.Contains(err.Error(), "unknown strategy") || strings.Contains(err.Error(), "problem key") {
 			return usagef("%v", err)
@@ -405,6 +407,9 @@ func lessonsStats(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if s.Helped == nil {
 			s.Helped = []vectorbank.Lesson{}
 		}
+		if s.Copies == nil {
+			s.Copies = []vectorbank.Copies{}
+		}
 		return writeJSON(stdout, s)
 	}
 	w := &errWriter{w: stdout}
@@ -427,6 +432,7 @@ func lessonsStats(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			w.printf("  %s  beaten %d of %d  factor %.2f  %s\n", l.ID, l.Beaten, l.Selected, l.Factor, oneLine(l.Text, 60))
 		}
 	}
+	statsCopies(w, s.Copies)
 	return w.err
 }
 
@@ -470,9 +476,17 @@ func (c *lineCounter) Write(p []byte) (int, error) {
 
 func lessonsExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newLessonsFlags("export", stderr)
+	withVectors := f.fs.Bool("with-vectors", false, "also write each lesson's vector and embedder (not reviewable; an import into a store of the same embedder keeps them)")
+	project := f.fs.Bool("project", false, "write this project's lessons, merged with those already there, into the repository's "+vectorbank.ProjectLessonsPath)
 	pos, err := parseFlags(f.fs, args)
 	if err != nil {
 		return err
+	}
+	if *project {
+		if len(pos) > 0 || *withVectors {
+			return usagef("export --project takes no FILE and no --with-vectors: it writes %s at the repository's root", vectorbank.ProjectLessonsPath)
+		}
+		return exportProject(f, stdout)
 	}
 	if len(pos) != 1 {
 		return usagef("export takes one FILE (- for stdout), got %d arguments", len(pos))
@@ -482,37 +496,102 @@ func lessonsExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer b.Close()
+	export := func(w io.Writer) error { return b.ExportWith(w, vectorbank.ExportOptions{WithVectors: *withVectors}) }
 	if pos[0] == "-" {
-		return b.Export(stdout)
+		return export(stdout)
 	}
-	if fi, err := os.Lstat(pos[0]); err == nil && !fi.Mode().IsRegular() {
-		// A device, pipe or symlink: write through it. Renaming over it would
-		// replace it (as root, even /dev/null) with a regular file.
-		return exportThrough(b, pos[0], stdout)
-	}
-	// Write beside the target and rename, so that an interrupted export never
-	// leaves a half file where a good one was.
-	tmp, err := os.CreateTemp(filepath.Dir(pos[0]), ".lessons-export-*")
+	n, err := writeFileAtomic(pos[0], export)
 	if err != nil {
-		return fmt.Errorf("couldn't write %s: %w (is its directory writable?)", pos[0], err)
+		return err
+	}
+	fmt.Fprintf(stdout, "exported %s to %s\n", lessonsN(n), pos[0])
+	return nil
+}
+
+// exportProject writes the lessons of the project in the current directory
+// (as optimize names it: the Go module path, else the repository's root)
+// into the repository's team file, keeping every lesson already there: a
+// teammate's lessons are never dropped by someone else's export.
+func exportProject(f *storeFlags, stdout io.Writer) error {
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	path := vectorbank.ProjectLessonsFile(wd)
+	if path == "" {
+		return fmt.Errorf("couldn't export the project's lessons: %s is not inside a git repository (run it in your repository, or export to a FILE)", wd)
+	}
+	var kept []vectorbank.Lesson
+	if data, err := os.Open(path); err == nil {
+		kept, err = vectorbank.ReadLessons(data)
+		data.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w (fix the file first: it was left as it is)", path, err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("couldn't read %s: %w", path, err)
+	}
+	b, err := f.open()
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	name := team.ProjectOf(filepath.Join(wd, "lessons.jsonl")) // a file in wd: its directory's project
+	mine := b.List(vectorbank.Filter{Project: name})
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("couldn't create %s: %w", filepath.Dir(path), err)
+	}
+	// The store's copies first: their factors and counters are the fresher.
+	n, err := writeFileAtomic(path, func(w io.Writer) error { return vectorbank.WriteLessons(w, append(mine, kept...)) })
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s to %s (%d of project %s from %s, %d already there); commit it for your team\n",
+		lessonsN(n), path, len(mine), name, b.Dir(), len(kept))
+	return nil
+}
+
+// writeFileAtomic writes path through write and returns how many lines it
+// wrote. A regular file is written beside and renamed over, so that an
+// interrupted export never leaves a half file where a good one was; a
+// device, pipe or symlink is written through (renaming over it would replace
+// it, as root even /dev/null, with a regular file).
+func writeFileAtomic(path string, write func(io.Writer) error) (int, error) {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		file, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return 0, fmt.Errorf("couldn't write %s: %w", path, err)
+		}
+		lc := &lineCounter{w: file}
+		err = write(lc)
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return 0, fmt.Errorf("couldn't write %s: %w", path, err)
+		}
+		return lc.lines, nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".lessons-export-*")
+	if err != nil {
+		return 0, fmt.Errorf("couldn't write %s: %w (is its directory writable?)", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	lc := &lineCounter{w: tmp}
 	err = tmp.Chmod(0o644) // an export is for sharing (CreateTemp makes 0600)
 	if err == nil {
-		err = b.Export(lc)
+		err = write(lc)
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), pos[0])
+		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
-		return fmt.Errorf("couldn't write %s: %w", pos[0], err)
+		return 0, fmt.Errorf("couldn't write %s: %w", path, err)
 	}
-	fmt.Fprintf(stdout, "exported %s to %s\n", lessonsN(lc.lines), pos[0])
-	return nil
+	return lc.lines, nil
 }
 
 func lessonsImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -670,23 +749,6 @@ func lessonsReindex(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	name, dim := b.Embedder()
 	fmt.Fprintf(stdout, "re-embedded %s with %s (%d dims)\n", lessonsN(b.Len()), name, dim)
-	return nil
-}
-
-func exportThrough(b *vectorbank.Bank, path string, stdout io.Writer) error {
-	file, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
-	if err != nil {
-		return fmt.Errorf("couldn't write %s: %w", path, err)
-	}
-	lc := &lineCounter{w: file}
-	err = b.Export(lc)
-	if cerr := file.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("couldn't write %s: %w", path, err)
-	}
-	fmt.Fprintf(stdout, "exported %s to %s\n", lessonsN(lc.lines), path)
 	return nil
 }
 

@@ -33,6 +33,7 @@ import (
 //	append F TEXT         append TEXT and a newline to file F
 //	[!] exists F          file F exists
 //	ollama MODEL DIM      start a scripted Ollama serving an embedding model; sets $OLLAMA
+//	ollamascript F        start a scripted Ollama playing script file F (team/ollamatest); sets $OLLAMA
 var updateScripts = flag.Bool("update-scripts", false, "rewrite the cmp files of the txtar scripts with the actual output")
 
 // scriptCLI runs lessonl for a script: args in work, with the environment
@@ -161,6 +162,14 @@ func runScript(t *testing.T, file string, cli scriptCLI, prepare func(work strin
 		case "ollama":
 			dim, _ := strconv.Atoi(args[1])
 			srv := ollamatest.New(ollamatest.Script{Models: map[string]*ollamatest.Model{args[0]: {Embed: true, EmbedDim: dim}}})
+			t.Cleanup(srv.Close)
+			vars["OLLAMA"] = srv.URL()
+		case "ollamascript":
+			sc, err := ollamatest.Load(inWork(work, args[0]))
+			if err != nil {
+				t.Fatalf("%s\n%v", where, err)
+			}
+			srv := ollamatest.New(sc)
 			t.Cleanup(srv.Close)
 			vars["OLLAMA"] = srv.URL()
 		default:

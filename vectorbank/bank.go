@@ -272,12 +272,16 @@ func (b *Bank) Get(id string) (Lesson, bool) {
 		b.log.Warn("couldn't read new lessons from the store", "dir", b.dir, "err", err)
 	}
 	b.mu.RLock()
-	defer b.mu.RUnlock()
 	e, ok := b.lessons[id]
+	var l Lesson
+	if ok {
+		l = cloneLesson(e.l)
+	}
+	b.mu.RUnlock()
 	if !ok {
 		return b.projectLesson(id)
 	}
-	return cloneLesson(e.l), true
+	return l, true
 }
 
 // Len is the number of lessons in the bank.

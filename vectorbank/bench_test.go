@@ -169,18 +169,7 @@ func BenchmarkSelect(b *testing.B) {
 			defer bank.Close()
 			runtime.GC()
 			runtime.ReadMemStats(&after)
-			ctx := context.Background()
-			q := Query{Code: benchCode, Lang: "go", ProblemKey: "p7", Project: "example.com/p3"}
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu := startCPU()
-			for b.Loop() {
-				sel, err := bank.Select(ctx, q)
-				if err != nil || len(sel) != DefaultK {
-					b.Fatalf("Select = %d lessons, %v", len(sel), err)
-				}
-			}
-			cpu.report(b)
+			benchSelect(b, bank, Query{Code: benchCode, Lang: "go", ProblemKey: "p7", Project: "example.com/p3"})
 			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MB-bank")
 		})
 	}
@@ -196,20 +185,24 @@ func BenchmarkSearch(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer bank.Close()
-			ctx := context.Background()
-			q := Query{Code: benchCode, Lang: "go", K: DefaultK}
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu := startCPU()
-			for b.Loop() {
-				sel, err := bank.Select(ctx, q)
-				if err != nil || len(sel) != DefaultK {
-					b.Fatalf("Select = %d lessons, %v", len(sel), err)
-				}
-			}
-			cpu.report(b)
+			benchSelect(b, bank, Query{Code: benchCode, Lang: "go", K: DefaultK})
 		})
 	}
+}
+
+// benchSelect times Select(q), which must hand out DefaultK lessons.
+func benchSelect(b *testing.B, bank *Bank, q Query) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := startCPU()
+	for b.Loop() {
+		sel, err := bank.Select(ctx, q)
+		if err != nil || len(sel) != DefaultK {
+			b.Fatalf("Select = %d lessons, %v", len(sel), err)
+		}
+	}
+	cpu.report(b)
 }
 
 func BenchmarkOpen(b *testing.B) {

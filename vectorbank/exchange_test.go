@@ -7,8 +7,6 @@ import (
 	"encoding/binary"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -26,11 +24,7 @@ func TestImportIntoAnotherEmbedderSelects(t *testing.T) {
 	if err := fixtureBank(t, t.TempDir()).Export(&exp); err != nil {
 		t.Fatal(err)
 	}
-	dst, err := Open(t.TempDir(), NewOllamaEmbedder(srv.URL(), "emb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dst.Close()
+	dst := openOllamaT(t, srv.URL(), "emb")
 	if n, err := dst.Import(&exp); err != nil || n != 4 {
 		t.Fatalf("Import = %d, %v; want 4", n, err)
 	}
@@ -55,11 +49,7 @@ func TestImportIntoAnotherEmbedderSelects(t *testing.T) {
 // the vectors as they are, without asking the model again.
 func TestExportWithVectorsKeepsThem(t *testing.T) {
 	srv := scriptedOllama(t, &ollamatest.Model{Embed: true, EmbedDim: 32})
-	src, err := Open(t.TempDir(), NewOllamaEmbedder(srv.URL(), "emb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	src := openOllamaT(t, srv.URL(), "emb")
 	addT(t, src, Lesson{ID: "x", Text: "hoist the bounds check"})
 	var exp bytes.Buffer
 	if err := src.ExportWith(&exp, ExportOptions{WithVectors: true}); err != nil {
@@ -68,11 +58,7 @@ func TestExportWithVectorsKeepsThem(t *testing.T) {
 	if !strings.HasPrefix(exp.String(), `{"embedder":"ollama:emb","dim":32,"embedding":"`) {
 		t.Fatalf("export with vectors: %.100s", &exp)
 	}
-	dst, err := Open(t.TempDir(), NewOllamaEmbedder(srv.URL(), "emb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dst.Close()
+	dst := openOllamaT(t, srv.URL(), "emb")
 	before := len(srv.Requests())
 	if n, err := dst.Import(&exp); err != nil || n != 1 {
 		t.Fatalf("Import = %d, %v", n, err)
@@ -137,20 +123,7 @@ func TestImportRefusesUntrustedData(t *testing.T) {
 		{"a line over the limit", good + `{"id":"long","text":"` + strings.Repeat("y", MaxImportLine) + `"}` + "\n", "line 2 is longer than 8 MiB"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			b := openT(t, dir)
-			addT(t, b, Lesson{Text: "already here"})
-			before, _ := os.ReadFile(filepath.Join(dir, logName))
-			n, err := b.Import(strings.NewReader(tt.file))
-			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "nothing was imported") {
-				t.Fatalf("Import = %d, %v; want an error saying %q", n, err, tt.want)
-			}
-			after, _ := os.ReadFile(filepath.Join(dir, logName))
-			if !bytes.Equal(before, after) || b.Len() != 1 {
-				t.Errorf("a refused import changed the store (%d lessons)", b.Len())
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { importRefused(t, tt.file, tt.want) })
 	}
 	t.Run("the limits themselves are fine", func(t *testing.T) {
 		b := openT(t, t.TempDir())

@@ -20,6 +20,17 @@ func openT(t testing.TB, dir string) *Bank {
 	return b
 }
 
+// openOllamaT opens a fresh store embedding with a (scripted) Ollama model.
+func openOllamaT(t testing.TB, host, model string) *Bank {
+	t.Helper()
+	b, err := Open(t.TempDir(), NewOllamaEmbedder(host, model))
+	if err != nil {
+		t.Fatalf("Open with ollama:%s: %v", model, err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
 // addT adds a lesson; Outcome defaults to faster and Lang to go so that
 // fixtures only say what matters to them.
 func addT(t testing.TB, b *Bank, l Lesson) Lesson {

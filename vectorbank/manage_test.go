@@ -168,20 +168,26 @@ func TestImportMalformedChangesNothing(t *testing.T) {
 		{"blank lines keep numbering", good + "\n\n" + "[]\n", "line 5"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			b := openT(t, dir)
-			addT(t, b, Lesson{Text: "already here"})
-			before, _ := os.ReadFile(filepath.Join(dir, logName))
-			n, err := b.Import(strings.NewReader(tt.file))
-			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "nothing was imported") {
-				t.Fatalf("Import = %d, %v; want an error naming %q", n, err, tt.want)
-			}
-			after, _ := os.ReadFile(filepath.Join(dir, logName))
-			if !bytes.Equal(before, after) || b.Len() != 1 {
-				t.Errorf("a failed import changed the store (%d lessons)", b.Len())
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { importRefused(t, tt.file, tt.want) })
+	}
+}
+
+// importRefused imports file into a store of one lesson: the import must
+// fail with an error saying want and "nothing was imported", and leave the
+// store's log as it was.
+func importRefused(t *testing.T, file, want string) {
+	t.Helper()
+	dir := t.TempDir()
+	b := openT(t, dir)
+	addT(t, b, Lesson{Text: "already here"})
+	before, _ := os.ReadFile(filepath.Join(dir, logName))
+	n, err := b.Import(strings.NewReader(file))
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "nothing was imported") {
+		t.Fatalf("Import = %d, %v; want an error saying %q", n, err, want)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, logName))
+	if !bytes.Equal(before, after) || b.Len() != 1 {
+		t.Errorf("a failed import changed the store (%d lessons)", b.Len())
 	}
 }
 

@@ -451,3 +451,30 @@ func ids(sel []Selected) []string {
 	}
 	return out
 }
+
+// A text the embedder finds nothing in gets an all-zero vector, which
+// chromem-go cannot normalise: the lesson stays out of the index, is as
+// relevant as nothing (0), and survives reopening and compaction.
+func TestZeroVectorLesson(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	b := openT(t, dir)
+	addT(t, b, Lesson{ID: "blank", Text: "。。", ProblemKey: "P"})
+	addT(t, b, Lesson{ID: "rel", Text: rel2, ProblemKey: "P"})
+	check := func(b *Bank) {
+		t.Helper()
+		got, err := b.Select(ctx, Query{Code: queryCode, Lang: "go", ProblemKey: "P", K: 2, Strategy: StrategyRelevance})
+		if err != nil || !slices.Equal(ids(got), []string{"rel", "blank"}) || got[1].Relevance != 0 {
+			t.Errorf("Select = %v, %v; want rel, then blank with relevance 0", ids(got), err)
+		}
+	}
+	check(b)
+	b.mu.Lock()
+	err := b.compactLocked(ctx, nil, nil)
+	b.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(b)
+	check(openT(t, dir))
+}

@@ -67,3 +67,30 @@ func TestLessonsExportToFIFO(t *testing.T) {
 		t.Errorf("stdout %q", &stdout)
 	}
 }
+
+// printable drops control characters (C0 but newline and tab, DEL, C1) and
+// keeps every other character whole, even one split across two writes.
+func TestPrintable(t *testing.T) {
+	for _, tt := range []struct {
+		writes []string
+		want   string
+	}{
+		{[]string{"plain\ttext\n"}, "plain\ttext\n"},
+		{[]string{"a\x1b]0;title\x07b\rc"}, "a]0;titlebc"},
+		{[]string{"csi \u009b2J del \x7f."}, "csi 2J del ."},
+		{[]string{"caf\xc3", "\xa9 \xe2\x82", "\xac"}, "café €"},
+		{[]string{"C1 split \xc2", "\x9bJ"}, "C1 split J"},
+		{[]string{"bad \xff byte"}, "bad \uFFFD byte"},
+	} {
+		var out strings.Builder
+		p := &printable{w: &out}
+		for _, w := range tt.writes {
+			if n, err := p.Write([]byte(w)); err != nil || n != len(w) {
+				t.Fatalf("Write(%q) = %d, %v", w, n, err)
+			}
+		}
+		if out.String() != tt.want {
+			t.Errorf("printable(%q) = %q, want %q", tt.writes, out.String(), tt.want)
+		}
+	}
+}

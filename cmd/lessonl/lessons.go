@@ -44,7 +44,7 @@ func init() {
 		{"search", "[--k N] [--lang L] [--problem KEY] [--project P] [--scope S] [--strategy S] [--json] TEXT-OR-FILE",
 			"what selection would hand out for this code, with scores", lessonsSearch},
 		{"stats", "[--json]", "counts by outcome, model and language; mean factor; lessons that helped most", lessonsStats},
-		{"export", "[--with-vectors] FILE | --project", "write every lesson as sorted JSON Lines for review (- for stdout); --project: this project's into the repository's .lessonl/lessons.jsonl", lessonsExport},
+		{"export", "[--with-vectors] FILE | --project", "write the lessons as sorted JSON Lines to review and share (- for stdout; --project: the repository's team file)", lessonsExport},
 		{"import", "FILE", "add the lessons of an export (all or nothing; - for stdin)", lessonsImport},
 		{"rm", "ID...", "remove lessons", lessonsRemove},
 		{"prune", "[--older-than D] [--factor-below F] [--dry-run]", "remove old or ineffective lessons", lessonsPrune},

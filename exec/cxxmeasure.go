@@ -111,7 +111,7 @@ func cxxSettingsFor(absFile, lang, fn string, opts Options) (*cxxSettings, error
 		}
 		s.openmp, s.threads = lc.OpenMP, lc.Threads
 		s.rtol, s.atol, s.templateArgs = lc.RTol, lc.ATol, lc.TemplateArgs
-		s.harness = cfg.harnessFor(absFile, lang, fn)
+		s.harness = cfg.harnessCovering(absFile, lang, fn)
 	}
 	if opts.CFlags != nil {
 		s.flags = opts.CFlags

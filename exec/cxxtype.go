@@ -2,7 +2,6 @@ package exec
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -582,14 +581,4 @@ func scalarOf(words []string, src string) (*cType, error) {
 		t.name = base
 	}
 	return t, nil
-}
-
-// sortedKeys returns m's keys in order (for stable generated code).
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -25,9 +25,9 @@ const (
 	genABBench  = "BenchmarkLessonlAB"
 )
 
-// harnessFor is the harness with its package clause changed to pkg and,
+// goHarnessFile is the harness with its package clause changed to pkg and,
 // when rtol > 0, its float tolerance set to rtol.
-func harnessFor(pkg string, rtol float64) []byte {
+func goHarnessFile(pkg string, rtol float64) []byte {
 	re := regexp.MustCompile(`(?m)^package exec$`)
 	src := re.ReplaceAllString(harnessSource, "package "+pkg)
 	if rtol > 0 {

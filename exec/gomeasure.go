@@ -108,7 +108,7 @@ func (g *goRun) prepare() error {
 	driver := driverFor(g.gf, g.fd, g.m.opts.Size, g.noDiff == "", g.noDiff)
 	driver = pruneImports(filepath.Join(g.pkgDir, driverFile), driver, g.idx.decls)
 	files := map[string][]byte{
-		"harness.go": harnessFor(pkg, g.m.opts.RTol),
+		"harness.go": goHarnessFile(pkg, g.m.opts.RTol),
 		"driver.go":  driver,
 		"orig.go":    g.sp.origCopy,
 		"variant.go": g.sp.file,

@@ -20,12 +20,6 @@ const (
 	DefaultRunTime = 25 * time.Millisecond
 )
 
-// DefaultMeasureRounds is Measure's timing policy when Options.Rounds is
-// left zero: the fewest rounds that give an interval, then more only while
-// the interval is wider than 5% of the median. Short runs, few rounds: a
-// micro function's verdict stays within a few seconds.
-var DefaultMeasureRounds = Rounds{Min: MinRatioSamples, Max: 20, Width: 0.05, MaxTime: 15 * time.Second}
-
 func (o Options) withDefaults() Options {
 	if !(o.Floor > 0) {
 		o.Floor = DefaultFloor
@@ -38,19 +32,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RunTime <= 0 {
 		o.RunTime = DefaultRunTime
-	}
-	d := DefaultMeasureRounds
-	if o.Rounds.Min <= 0 {
-		o.Rounds.Min = d.Min
-	}
-	if o.Rounds.Max <= 0 {
-		o.Rounds.Max = d.Max
-	}
-	if o.Rounds.Width <= 0 {
-		o.Rounds.Width = d.Width
-	}
-	if o.Rounds.MaxTime <= 0 {
-		o.Rounds.MaxTime = d.MaxTime
 	}
 	o.Rounds = o.Rounds.withDefaults()
 	return o

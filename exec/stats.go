@@ -120,30 +120,34 @@ func Classify(r Ratio, floor float64) Verdict {
 // when Max rounds or MaxTime have been spent. Stopping on width rather than on
 // "the verdict looks decided" keeps early stopping from biasing the verdict.
 type Rounds struct {
-	Min     int           // default 10
-	Max     int           // default 60
-	Width   float64       // relative interval width (High-Low)/Median; default 0.04
-	MaxTime time.Duration // default 20s of timing per variant
+	Min     int           // default 6 (MinRatioSamples, the fewest that give an interval); never less
+	Max     int           // default 20; never less than Min
+	Width   float64       // relative interval width (High-Low)/Median; default 0.05
+	MaxTime time.Duration // default 15s of timing per variant
 }
 
-// DefaultRounds is the policy used when the caller has no better idea.
-var DefaultRounds = Rounds{Min: 10, Max: 60, Width: 0.04, MaxTime: 20 * time.Second}
+// DefaultMeasureRounds is the policy's one default, taken field by field
+// where a Rounds field is zero: the fewest rounds that give an interval, then
+// more only while the interval is wider than 5% of the median. Short runs,
+// few rounds: a micro function's verdict stays within a few seconds.
+var DefaultMeasureRounds = Rounds{Min: MinRatioSamples, Max: 20, Width: 0.05, MaxTime: 15 * time.Second}
 
 func (p Rounds) withDefaults() Rounds {
+	d := DefaultMeasureRounds
 	if p.Min <= 0 {
-		p.Min = DefaultRounds.Min
+		p.Min = d.Min
 	}
 	// An interval needs MinRatioSamples rounds; never stop on width before.
 	p.Min = max(p.Min, MinRatioSamples)
 	if p.Max <= 0 {
-		p.Max = DefaultRounds.Max
+		p.Max = d.Max
 	}
 	p.Max = max(p.Max, p.Min)
 	if p.Width <= 0 {
-		p.Width = DefaultRounds.Width
+		p.Width = d.Width
 	}
 	if p.MaxTime <= 0 {
-		p.MaxTime = DefaultRounds.MaxTime
+		p.MaxTime = d.MaxTime
 	}
 	return p
 }

@@ -187,10 +187,13 @@ func TestRoundsDone(t *testing.T) {
 		{"no interval", p, Ratio{Median: 2, Low: -inf, High: inf, N: 12}, 0, false},
 		{"Min below 6 is raised to 6", Rounds{Min: 2}, Ratio{Median: 2, Low: 2, High: 2, N: 5}, 0, false},
 		{"Min below 6, at 6 rounds", Rounds{Min: 2}, Ratio{Median: 2, Low: 2, High: 2, N: 6}, 0, true},
-		{"zero policy: default Min 10", Rounds{}, narrow(9), 0, false},
-		{"zero policy: at default Min", Rounds{}, narrow(10), 0, true},
-		{"zero policy: default Max 60", Rounds{}, wide(60), 0, true},
-		{"zero policy: default MaxTime 20s", Rounds{}, wide(10), 20 * time.Second, true},
+		// The one default is Measure's, DefaultMeasureRounds.
+		{"zero policy: default Min 6", Rounds{}, narrow(5), 0, false},
+		{"zero policy: at default Min", Rounds{}, narrow(6), 0, true},
+		{"zero policy: default Max 20", Rounds{}, wide(20), 0, true},
+		{"zero policy: below default Max", Rounds{}, wide(19), 0, false},
+		{"zero policy: default MaxTime 15s", Rounds{}, wide(10), 15 * time.Second, true},
+		{"zero policy: before default MaxTime", Rounds{}, wide(10), 15*time.Second - 1, false},
 		{"Max below Min is raised to Min", Rounds{Min: 10, Max: 5}, wide(5), 0, false},
 	}
 	for _, tc := range cases {

@@ -249,9 +249,9 @@ func tomlError(path string, err error) error {
 	return fmt.Errorf("%s: %w", path, err)
 }
 
-// harnessFor returns the first harness that covers file (absolute) and
+// harnessCovering returns the first harness that covers file (absolute) and
 // func, or nil.
-func (c *ProjectConfig) harnessFor(file, lang, fn string) *HarnessConfig {
+func (c *ProjectConfig) harnessCovering(file, lang, fn string) *HarnessConfig {
 	if c == nil {
 		return nil
 	}

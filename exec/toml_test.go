@@ -131,13 +131,13 @@ test = "c"
 		{"/elsewhere/a.cpp", "cpp", "sum", ""},
 	}
 	for _, c := range cases {
-		h := cfg.harnessFor(c.file, c.lang, c.fn)
+		h := cfg.harnessCovering(c.file, c.lang, c.fn)
 		got := ""
 		if h != nil {
 			got = h.Test
 		}
 		if got != c.want {
-			t.Errorf("harnessFor(%s, %s, %s) = %q, want %q", c.file, c.lang, c.fn, got, c.want)
+			t.Errorf("harnessCovering(%s, %s, %s) = %q, want %q", c.file, c.lang, c.fn, got, c.want)
 		}
 	}
 }

@@ -43,7 +43,7 @@ type Options struct {
 	// rtol, else 1e-6). Single-precision results never get less than 1e-5.
 	RTol float64
 
-	Rounds   Rounds        // A/B timing rounds policy; zero fields take DefaultMeasureRounds'
+	Rounds   Rounds        // A/B timing rounds policy; zero fields take DefaultMeasureRounds' (Min 6, Max 20, Width 0.05, MaxTime 15s)
 	RunTime  time.Duration // benchmark time of one timing run; default 25ms
 	CacheDir string        // the sandbox's persistent Go build cache; default os.UserCacheDir()/lessonl/gocache
 

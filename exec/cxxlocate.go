@@ -16,7 +16,26 @@ import (
 // cxxLang is the C and C++ implementation of language: tree-sitter finds
 // the functions; a generated driver or the project's lessonl.toml harness
 // checks and times them (cxxmeasure.go).
-type cxxLang struct{ name string } // "c" or "cpp"
+type cxxLang struct{ lang string } // "c" or "cpp"
+
+func (l cxxLang) name() string { return l.lang }
+
+// target reads t's file and finds the function t names.
+func (l cxxLang) target(t Target) (*cxxFile, *cxxFunc, error) {
+	f, err := readCxxFile(t.File, t.Source, l.lang)
+	if err != nil {
+		return nil, nil, err
+	}
+	fs := make([]*Func, len(f.funcs))
+	for i, fn := range f.funcs {
+		fs[i] = &Func{Name: fn.name}
+	}
+	got, err := l.match(t, fs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, f.funcByName(got.Name), nil
+}
 
 var (
 	cGrammar   = sitter.NewLanguage(tsc.Language())
@@ -1030,7 +1049,7 @@ func identsOf(s string) []string {
 }
 
 func (l cxxLang) funcs(file string, src []byte) ([]*Func, error) {
-	f, err := readCxxFile(file, src, l.name)
+	f, err := readCxxFile(file, src, l.lang)
 	if err != nil {
 		return nil, err
 	}
@@ -1145,11 +1164,6 @@ func (f *cxxFile) context(fn *cxxFunc) string {
 		}
 	}
 	return b.String()
-}
-
-// funcMatcher is a language's own rule for resolving Target.Func.
-type funcMatcher interface {
-	match(t Target, fs []*Func) (*Func, error)
 }
 
 // match resolves Target.Func for C and C++: the exact name; the same with

@@ -170,19 +170,10 @@ type cxxRun struct {
 }
 
 func (l cxxLang) measure(m *measurement) (*Report, error) {
-	f, err := readCxxFile(m.t.File, m.t.Source, l.name)
+	f, fn, err := l.target(m.t)
 	if err != nil {
 		return nil, err
 	}
-	fs := make([]*Func, len(f.funcs))
-	for i, fn := range f.funcs {
-		fs[i] = &Func{Name: fn.name}
-	}
-	got, err := l.match(m.t, fs)
-	if err != nil {
-		return nil, err
-	}
-	fn := f.funcByName(got.Name)
 	s, err := cxxSettingsFor(f.abs, f.lang, fn.name, m.opts)
 	if err != nil {
 		return nil, err

@@ -513,22 +513,13 @@ func includeEdit(f *cxxFile, includes []string) []cxxEdit {
 	return []cxxEdit{{start: at, end: at, text: strings.Join(includes, "\n"), insert: true, sep: sep, vline: -1}}
 }
 
-// applyCxx is Apply for C and C++: the file with variant in place, for an
+// apply is Apply for C and C++: the file with variant in place, for an
 // editor to write.
-func applyCxx(t Target, lang string, variant string) ([]byte, error) {
-	f, err := readCxxFile(t.File, t.Source, lang)
+func (l cxxLang) apply(t Target, variant string) ([]byte, error) {
+	f, fn, err := l.target(t)
 	if err != nil {
 		return nil, err
 	}
-	fs := make([]*Func, len(f.funcs))
-	for i, fn := range f.funcs {
-		fs[i] = &Func{Name: fn.name}
-	}
-	got, err := (cxxLang{name: lang}).match(t, fs)
-	if err != nil {
-		return nil, err
-	}
-	fn := f.funcByName(got.Name)
 	sp, err := spliceCxx(f, fn, variant)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't splice the variant into %s: %w", t.File, err)

@@ -64,14 +64,14 @@ func TestCxxSpliceGolden(t *testing.T) {
 			sp, err := spliceCxx(cf, fn, variant)
 			if err != nil {
 				got["want_error"] = err.Error() + "\n"
-				if _, aerr := applyCxx(Target{File: main, Func: target}, lang, variant); aerr == nil {
-					t.Errorf("applyCxx accepted a variant spliceCxx refused")
+				if _, aerr := (cxxLang{lang: lang}).apply(Target{File: main, Func: target}, variant); aerr == nil {
+					t.Errorf("apply accepted a variant spliceCxx refused")
 				}
 			} else {
 				got["want"] = string(sp.variant)
-				applied, err := applyCxx(Target{File: main, Func: target}, lang, variant)
+				applied, err := (cxxLang{lang: lang}).apply(Target{File: main, Func: target}, variant)
 				if err != nil {
-					t.Fatalf("applyCxx: %v", err)
+					t.Fatalf("apply: %v", err)
 				}
 				got["want_apply"] = string(applied)
 				compileCheck(t, lang, applied)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/build"
+	"go/format"
 	"go/parser"
 	"go/printer"
 	"go/token"
@@ -147,4 +148,49 @@ func buildContext() *build.Context {
 		}
 	}
 	return &ctx
+}
+
+func (goLang) name() string { return "go" }
+
+// match resolves Target.Func with the Go spellings of a method.
+func (goLang) match(t Target, fs []*Func) (*Func, error) { return matchFunc(t, fs) }
+
+// goTarget reads t's file and finds the function t names.
+func goTarget(t Target) (*goFile, *ast.FuncDecl, error) {
+	gf, err := readGoFile(t.File, t.Source)
+	if err != nil {
+		return nil, nil, err
+	}
+	var fs []*Func
+	decls := map[string]*ast.FuncDecl{}
+	for _, d := range gf.file.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+			name := goFuncName(fd)
+			fs = append(fs, &Func{Name: name})
+			decls[name] = fd
+		}
+	}
+	f, err := matchFunc(t, fs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return gf, decls[f.Name], nil
+}
+
+// apply is Apply for Go: the file gofmt'ed with the variant in place and
+// its imports fixed.
+func (goLang) apply(t Target, variant string) ([]byte, error) {
+	gf, fd, err := goTarget(t)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := spliceGo(gf, fd, loadGoPackage(gf), variant, spliceOpts{addImports: true})
+	if err != nil {
+		return nil, fmt.Errorf("couldn't splice the variant into %s: %w", t.File, err)
+	}
+	out, err := format.Source(sp.file)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't format %s with the variant in place: %w", t.File, err)
+	}
+	return out, nil
 }

@@ -47,7 +47,7 @@ type goRun struct {
 }
 
 func (goLang) measure(m *measurement) (*Report, error) {
-	gf, err := readGoFile(m.t.File, m.t.Source)
+	gf, fd, err := goTarget(m.t)
 	if err != nil {
 		return nil, err
 	}
@@ -57,22 +57,9 @@ func (goLang) measure(m *measurement) (*Report, error) {
 	if ok, err := buildContext().MatchFile(filepath.Dir(gf.abs), filepath.Base(gf.abs)); err == nil && !ok {
 		return nil, fmt.Errorf("%s is left out of builds on this system by its build constraints (file name suffix or //go:build line); measure it where it builds, or add the tags to GOFLAGS", m.t.File)
 	}
-	var fs []*Func
-	decls := map[string]*ast.FuncDecl{}
-	for _, d := range gf.file.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
-			name := goFuncName(fd)
-			fs = append(fs, &Func{Name: name})
-			decls[name] = fd
-		}
-	}
-	f, err := matchFunc(m.t, fs)
-	if err != nil {
-		return nil, err
-	}
 	g := &goRun{
-		m: m, gf: gf, fd: decls[f.Name], idx: loadGoPackage(gf),
-		rep:    &Report{Lang: "go", Func: f.Name, Sandboxed: m.sb.Enabled()},
+		m: m, gf: gf, fd: fd, idx: loadGoPackage(gf),
+		rep:    &Report{Lang: "go", Func: goFuncName(fd), Sandboxed: m.sb.Enabled()},
 		pkgDir: filepath.Dir(gf.abs),
 		src:    filepath.Join(m.work, "src"),
 	}

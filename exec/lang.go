@@ -10,18 +10,24 @@ import (
 	"strings"
 )
 
-// language is what a source language plugs into the runner: find functions,
-// and measure a variant of one. Go is the first; C and C++ come next.
+// language is what a source language plugs into the runner, all of it:
+// find its functions, resolve a requested name among them, put a variant in
+// place for the editor, and measure a variant. Go, C and C++ implement it.
 type language interface {
+	name() string // as in Func.Lang and LangOf
 	funcs(file string, src []byte) ([]*Func, error)
+	match(t Target, fs []*Func) (*Func, error)
+	apply(t Target, variant string) ([]byte, error)
 	measure(m *measurement) (*Report, error)
 }
 
-var languages = map[string]language{
-	"go":  goLang{},
-	"c":   cxxLang{name: "c"},
-	"cpp": cxxLang{name: "cpp"},
-}
+var languages = func() map[string]language {
+	m := map[string]language{}
+	for _, l := range []language{goLang{}, cxxLang{lang: "c"}, cxxLang{lang: "cpp"}} {
+		m[l.name()] = l
+	}
+	return m
+}()
 
 // LangOf names the language of file by its extension. ok is false when the
 // runner cannot measure that language (yet); the name is still given when
@@ -119,10 +125,7 @@ func Locate(t Target) (*Func, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m, ok := l.(funcMatcher); ok {
-		return m.match(t, fs)
-	}
-	return matchFunc(t, fs)
+	return l.match(t, fs)
 }
 
 // matchFunc resolves a requested name against the located functions. Exact

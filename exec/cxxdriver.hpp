@@ -917,7 +917,7 @@ template <class AO, class AV> int diff(const DiffConfig& c) {
     }
   }
 done:
-  std::string o = "{\"status\":\"" + status + "\",\"cases\":" + std::to_string(cases) + ",\"both_threw\":" + std::to_string(both_threw) +
+  std::string o = "{\"status\":\"" + status + "\",\"cases\":" + std::to_string(cases) + ",\"panics\":" + std::to_string(both_threw) +
                   ",\"orig_failed\":" + std::to_string(orig_failed) + extra + ",\"note\":";
   json_str(o, note);
   o += "}";

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -134,10 +133,7 @@ func (r *cxxRun) runHarness() (*Report, error) {
 			return rep, nil
 		}
 	}
-	if !verified && rep.Verdict == "" {
-		rep.Verdict = Unverified
-		rep.Detail = "correctness could not be checked: the harness in " + r.s.config.Path + " has no test command; add one whose exit status is 0 when the function is right\n" + rep.Detail
-	}
+	unverified(rep, verified, "the harness in "+r.s.config.Path+" has no test command; add one whose exit status is 0 when the function is right")
 	_ = note
 	return rep, nil
 }
@@ -256,23 +252,10 @@ func (r *cxxRun) harnessTiming(orig, vari *harnessSide, verified bool) error {
 		}
 		return a, b, nil
 	}
-	o, v, err := r.m.timeRounds(round)
-	var te *timingError
-	switch {
-	case errors.As(err, &te) && te.variantFailed:
-		return nil
-	case errors.As(err, &te):
-		rep.Detail = te.Error()
-		if verified {
-			rep.Verdict = Unverified
-			rep.Detail = "correct, but " + rep.Detail
-		}
-		return nil
-	case err != nil:
+	if ok, err := r.m.timed(rep, round, verified); !ok {
 		return err
 	}
 	rep.Checks.Benchmark = fmt.Sprintf("%s bench: %s (%s; original and variant copies alternate)", ProjectConfigName, h.Bench, format)
-	r.m.fillTiming(rep, o, v, verified)
 	if verified {
 		rep.Detail = r.summary("")
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -189,12 +188,7 @@ func (l cxxLang) measure(m *measurement) (*Report, error) {
 		}
 	}
 	if r.sp, err = spliceCxx(f, fn, m.variant); err != nil {
-		var se *spliceError
-		if errors.As(err, &se) {
-			r.rep.Verdict, r.rep.Detail = BuildFailed, se.reason
-			return r.rep, nil
-		}
-		return nil, err
+		return spliceFailed(r.rep, err)
 	}
 	if s.harness != nil {
 		return r.runHarness()
@@ -263,18 +257,7 @@ func (r *cxxRun) compile(args ...string) (string, error) {
 	if res.ExitCode == 0 {
 		return "", nil
 	}
-	switch {
-	case res.TimedOut:
-		out += "\n(the compiler was stopped: it did not finish in time)"
-	case res.MemoryExceeded:
-		out += "\n(the compiler ran out of memory)"
-	case res.Signal != "":
-		out += "\n(the compiler was killed: " + res.Signal + ")"
-	}
-	if strings.TrimSpace(out) == "" {
-		out = fmt.Sprintf("%s exited with status %d", args[0], res.ExitCode)
-	}
-	return out, nil
+	return failedBuildText(out, res, "the compiler", args[0]), nil
 }
 
 // includeFlags let the copies in the work directory find the headers next
@@ -322,7 +305,7 @@ func (r *cxxRun) blameVariant() (blamed bool, origAlone string, err error) {
 	if out == "" {
 		return false, "", nil
 	}
-	r.rep.Verdict, r.rep.Detail = BuildFailed, "the variant does not compile:\n"+r.cleanOutput(out)
+	buildFailed(r.rep, "", r.cleanOutput(out))
 	return true, "", nil
 }
 
@@ -362,7 +345,7 @@ func (r *cxxRun) unverified(why error) (*Report, error) {
 		if oout != "" {
 			return nil, r.origDoesNotCompile(oout)
 		}
-		r.rep.Verdict, r.rep.Detail = BuildFailed, "the variant does not compile:\n"+r.cleanOutput(out)
+		buildFailed(r.rep, "", r.cleanOutput(out))
 		return r.rep, nil
 	}
 	r.rep.Verdict = Unverified
@@ -411,7 +394,7 @@ func (r *cxxRun) driver(p *cxxPlan) (*Report, error) {
 			if origAlone != "" {
 				where = ""
 			}
-			rep.Verdict, rep.Detail = BuildFailed, "the variant does not compile"+where+":\n"+r.cleanOutput(out)
+			buildFailed(rep, where, r.cleanOutput(out))
 			return rep, nil
 		}
 		if origAlone != "" {
@@ -433,7 +416,7 @@ func (r *cxxRun) driver(p *cxxPlan) (*Report, error) {
 		return rep, err
 	}
 	r.m.log.Debug("differential check", "took", time.Since(phase), "cases", res.Cases)
-	verified := res.Cases-res.BothThrew >= cxxMinCases
+	verified := res.Cases-res.Panics >= cxxMinCases
 	rep.Checks.GeneratedCases = res.Cases
 	if res.Cases > 0 {
 		for s := int64(1); s <= cxxSeeds; s++ {
@@ -448,7 +431,7 @@ func (r *cxxRun) driver(p *cxxPlan) (*Report, error) {
 		note = strings.TrimPrefix(note+fmt.Sprintf("; the original crashed on %d generated inputs, which were left out", res.OrigFailed), "; ")
 	}
 	if !verified && note == "" {
-		note = fmt.Sprintf("the original returned normally on only %d generated inputs", res.Cases-res.BothThrew)
+		note = fmt.Sprintf("the original returned normally on only %d generated inputs", res.Cases-res.Panics)
 	}
 	if res.Status == "unstable" {
 		verified = false
@@ -458,10 +441,7 @@ func (r *cxxRun) driver(p *cxxPlan) (*Report, error) {
 		return nil, err
 	}
 	r.m.log.Debug("timing", "took", time.Since(phase), "rounds", rep.Checks.Rounds)
-	if !verified && rep.Verdict == "" {
-		rep.Verdict = Unverified
-		rep.Detail = "correctness could not be checked: " + note + "\n" + rep.Detail
-	}
+	unverified(rep, verified, note)
 	return rep, nil
 }
 
@@ -571,22 +551,6 @@ func (r *cxxRun) readWork(name string) string {
 	return string(b)
 }
 
-// cxxDiffResult is the driver's LESSONL-RESULT line.
-type cxxDiffResult struct {
-	Status     string `json:"status"`
-	Cases      int    `json:"cases"`
-	BothThrew  int    `json:"both_threw"`
-	OrigFailed int    `json:"orig_failed"`
-	Case       int    `json:"case"`
-	Seed       int64  `json:"seed"`
-	Profile    string `json:"profile"`
-	Input      string `json:"input"`
-	Original   string `json:"original"`
-	Variant    string `json:"variant"`
-	Where      string `json:"where"`
-	Note       string `json:"note"`
-}
-
 // marked returns the JSON of the last line starting LESSONL-kind.
 func marked(out, kind string) []byte {
 	prefix := "LESSONL-" + kind + " "
@@ -604,7 +568,7 @@ func marked(out, kind string) []byte {
 
 // differential runs the driver's comparison. done is set when it wrote the
 // verdict.
-func (r *cxxRun) differential(bin string) (*cxxDiffResult, bool, error) {
+func (r *cxxRun) differential(bin string) (*diffResult, bool, error) {
 	rep := r.rep
 	budget := min(5*time.Second, r.m.remaining()/6)
 	origLimit := max(budget, 2*time.Second)
@@ -615,24 +579,17 @@ func (r *cxxRun) differential(bin string) (*cxxDiffResult, bool, error) {
 		return nil, false, err
 	}
 	j := marked(out, "RESULT")
-	var d cxxDiffResult
+	var d diffResult
 	if j == nil || json.Unmarshal(j, &d) != nil {
 		// The driver itself died; it only runs the functions in children,
 		// so one of them brought it down.
 		r.runFailure(out, res, "while its outputs were compared with the original's")
 		return nil, true, nil
 	}
-	fail := &Failure{Input: d.Input, Original: d.Original, Variant: d.Variant}
+	fail := d.failure()
 	switch d.Status {
 	case "mismatch":
-		rep.Verdict = Incorrect
-		rep.Failure = fail
-		where := ""
-		if d.Where != "" {
-			where = " at " + d.Where
-		}
-		rep.Detail = fmt.Sprintf("the variant differs from the original%s on a generated input (%s inputs, seed %d):\n  input:    %s\n  original: %s\n  variant:  %s",
-			where, d.Profile, d.Seed, d.Input, d.Original, d.Variant)
+		d.mismatch(rep)
 		return &d, true, nil
 	case "variant_threw", "variant_crash", "variant_exit":
 		rep.Verdict = Crashed
@@ -665,15 +622,7 @@ func (r *cxxRun) runFailure(out string, res RunResult, where string) {
 	rep := r.rep
 	tail := firstLines(lastLines(out, 12), 12)
 	switch {
-	case res.TimedOut:
-		rep.Verdict = Timeout
-		rep.Detail = "the variant did not finish " + where
-	case res.CPUExceeded:
-		rep.Verdict = Timeout
-		rep.Detail = "the variant used up its CPU time " + where
-	case res.MemoryExceeded || oom(out):
-		rep.Verdict = Crashed
-		rep.Detail = fmt.Sprintf("the variant ran out of memory %s (limit %d MiB)", where, cxxMemory>>20)
+	case endedEarly(rep, res.TimedOut, res.CPUExceeded, res.MemoryExceeded || oom(out), where, cxxMemory>>20):
 	case res.Signal != "":
 		rep.Verdict = Crashed
 		rep.Detail = "the variant was killed by signal " + res.Signal + " " + where
@@ -744,26 +693,13 @@ func (r *cxxRun) timing(bin string, p *cxxPlan, verified bool, note string) erro
 		}
 		return t.OrigNs, t.VariantNs, nil
 	}
-	orig, vari, err := r.m.timeRounds(round)
-	var te *timingError
-	switch {
-	case errors.As(err, &te) && te.variantFailed:
-		return nil
-	case errors.As(err, &te):
-		rep.Detail = te.Error()
-		if verified {
-			rep.Verdict = Unverified
-			rep.Detail = "correct, but " + rep.Detail
-		}
-		return nil
-	case err != nil:
+	if ok, err := r.m.timed(rep, round, verified); !ok {
 		return err
 	}
 	rep.Checks.Benchmark = fmt.Sprintf("generated driver (inputs of size %d, seed 1; original and variant alternate in chunks within each run); wall time per call, median chunk", r.m.opts.Size)
 	if r.s.openmp {
 		rep.Checks.Benchmark += fmt.Sprintf("; OpenMP, %d threads", r.s.threads)
 	}
-	r.m.fillTiming(rep, orig, vari, verified)
 	if verified {
 		rep.Detail = r.summary(note)
 	}

@@ -3,7 +3,6 @@ package exec
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"go/ast"
 	"math"
@@ -65,12 +64,7 @@ func (goLang) measure(m *measurement) (*Report, error) {
 	}
 	g.sp, err = spliceGo(gf, g.fd, g.idx, m.variant, spliceOpts{addImports: true, lineDirectives: true})
 	if err != nil {
-		var se *spliceError
-		if errors.As(err, &se) {
-			g.rep.Verdict, g.rep.Detail = BuildFailed, se.reason
-			return g.rep, nil
-		}
-		return nil, err
+		return spliceFailed(g.rep, err)
 	}
 	if err := g.prepare(); err != nil {
 		return nil, err
@@ -194,7 +188,7 @@ func (g *goRun) run() (*Report, error) {
 			return nil, err
 		}
 		if out != "" {
-			rep.Verdict, rep.Detail = BuildFailed, "the variant does not compile:\n"+cleanBuildOutput(out, g.pkgDir)
+			buildFailed(rep, "", cleanBuildOutput(out, g.pkgDir))
 			return rep, nil
 		}
 		if err := g.m.check(); err != nil {
@@ -257,7 +251,6 @@ func (g *goRun) run() (*Report, error) {
 	}
 	g.m.log.Debug("timing", "took", time.Since(phase), "rounds", rep.Checks.Rounds)
 	if !verified && rep.Verdict == "" {
-		rep.Verdict = Unverified
 		why := "no package test exercises it"
 		if len(g.tests) > 0 {
 			why = "the package's tests that call it (" + strings.Join(g.tests, ", ") + ") did not run"
@@ -270,7 +263,7 @@ func (g *goRun) run() (*Report, error) {
 		if len(g.tests) == 0 {
 			why += "; add a test that calls " + rep.Func
 		}
-		rep.Detail = "correctness could not be checked: " + why + "\n" + rep.Detail
+		unverified(rep, verified, why)
 	}
 	return rep, nil
 }
@@ -313,19 +306,7 @@ func (g *goRun) build(bin, overlay string) (string, error) {
 			return "", nil
 		}
 	}
-	out := buf.String()
-	switch {
-	case res.TimedOut:
-		out += "\n(the build was stopped: it did not finish in time)"
-	case res.MemoryExceeded:
-		out += "\n(the build ran out of memory)"
-	case res.Signal != "":
-		out += "\n(the build was killed: " + res.Signal + ")"
-	}
-	if strings.TrimSpace(out) == "" {
-		out = fmt.Sprintf("go test -c exited with status %d", res.ExitCode)
-	}
-	return out, nil
+	return failedBuildText(buf.String(), res, "the build", "go test -c"), nil
 }
 
 // runBinary runs a test binary in the sandbox with the package directory as
@@ -366,7 +347,7 @@ func (g *goRun) testTimeout() time.Duration {
 
 // differential runs the generated comparison. done is set when it reached
 // a verdict (written into the report).
-func (g *goRun) differential() (*lessonlResult, bool, error) {
+func (g *goRun) differential() (*diffResult, bool, error) {
 	rep := g.rep
 	maxCase := 0
 	for attempt := 0; attempt < 3; attempt++ {
@@ -385,24 +366,17 @@ func (g *goRun) differential() (*lessonlResult, bool, error) {
 			case "ok", "unsupported", "stopped", "unstable":
 				return r, false, nil
 			case "mismatch":
-				rep.Verdict = Incorrect
-				rep.Failure = &Failure{Input: r.Input, Original: r.Original, Variant: r.Variant}
-				where := ""
-				if r.Where != "" {
-					where = " at " + r.Where
-				}
-				rep.Detail = fmt.Sprintf("the variant differs from the original%s on a generated input (%s inputs, seed %d):\n  input:    %s\n  original: %s\n  variant:  %s",
-					where, r.Profile, r.Seed, r.Input, r.Original, r.Variant)
+				r.mismatch(rep)
 				return r, true, nil
 			case "variant_panic":
 				rep.Verdict = Crashed
-				rep.Failure = &Failure{Input: r.Input, Original: r.Original, Variant: r.Variant}
+				rep.Failure = r.failure()
 				rep.Detail = fmt.Sprintf("the variant panics where the original does not (%s inputs, seed %d): %s\n  input:    %s\n  original: returned %s",
 					r.Profile, r.Seed, r.Variant, r.Input, r.Original)
 				return r, true, nil
 			case "variant_timeout":
 				rep.Verdict = Timeout
-				rep.Failure = &Failure{Input: r.Input, Original: r.Original, Variant: r.Variant}
+				rep.Failure = r.failure()
 				rep.Detail = fmt.Sprintf("the variant did not finish on a generated input (%s inputs, seed %d): the original %s, the variant was %s\n  input: %s",
 					r.Profile, r.Seed, r.Original, r.Variant, r.Input)
 				return r, true, nil
@@ -420,12 +394,12 @@ func (g *goRun) differential() (*lessonlResult, bool, error) {
 				return nil, false, err
 			}
 			if parseTestOutput(oout).result == nil {
-				return &lessonlResult{Status: "stopped", Note: "the package's test binary does not run the generated test (a TestMain that exits early?): " + firstLines(parseTestOutput(oout).tail, 4)}, false, nil
+				return &diffResult{Status: "stopped", Note: "the package's test binary does not run the generated test (a TestMain that exits early?): " + firstLines(parseTestOutput(oout).tail, 4)}, false, nil
 			}
 		}
 		if last != nil && last.Call == "original" && !res.TimedOut {
 			if last.Case == 0 {
-				return &lessonlResult{Status: "stopped", Note: "the original crashed on the first generated input: " + firstLines(to.crash, 3)}, false, nil
+				return &diffResult{Status: "stopped", Note: "the original crashed on the first generated input: " + firstLines(to.crash, 3)}, false, nil
 			}
 			maxCase = last.Case // again, without the inputs the original cannot take
 			continue
@@ -439,25 +413,20 @@ func (g *goRun) differential() (*lessonlResult, bool, error) {
 		}
 		return nil, true, nil
 	}
-	return &lessonlResult{Status: "stopped", Note: "the original keeps crashing on generated inputs"}, false, nil
+	return &diffResult{Status: "stopped", Note: "the original keeps crashing on generated inputs"}, false, nil
 }
 
 // runFailure writes the verdict of a variant run that ended abnormally.
 func (g *goRun) runFailure(to *testOutput, res RunResult, where string) {
 	rep := g.rep
-	switch {
-	case res.TimedOut || to.timedOut:
-		rep.Verdict = Timeout
-		rep.Detail = "the variant did not finish " + where
-		if to.running != "" && to.running != diffTest {
+	timedOut := res.TimedOut || to.timedOut
+	if endedEarly(rep, timedOut, res.CPUExceeded, res.MemoryExceeded || strings.Contains(to.crash, "out of memory"), where, (3<<30)>>20) {
+		if timedOut && to.running != "" && to.running != diffTest {
 			rep.Detail += " (in " + to.running + ")"
 		}
-	case res.CPUExceeded:
-		rep.Verdict = Timeout
-		rep.Detail = "the variant used up its CPU time " + where
-	case res.MemoryExceeded || strings.Contains(to.crash, "out of memory"):
-		rep.Verdict = Crashed
-		rep.Detail = fmt.Sprintf("the variant ran out of memory %s (limit %d MiB)", where, (3<<30)>>20)
+		return
+	}
+	switch {
 	case to.crash != "":
 		rep.Verdict = Crashed
 		rep.Detail = "the variant crashed " + where + ": " + firstLines(to.crash, 12)
@@ -775,23 +744,8 @@ func (g *goRun) timing(verified bool) (bool, error) {
 			return o, v, err
 		}
 	}
-	orig, vari, err := g.m.timeRounds(round)
-	var te *timingError
-	switch {
-	case errors.As(err, &te) && te.variantFailed:
-		return true, nil
-	case errors.As(err, &te):
-		if rep.Detail != "" {
-			rep.Detail += "\n"
-		}
-		rep.Detail += te.Error()
-		if verified {
-			rep.Verdict = Unverified
-			rep.Detail = "correct, but " + rep.Detail
-		}
-		return true, nil
-	case err != nil:
-		return false, err
+	if ok, err := g.m.timed(rep, round, verified); !ok {
+		return true, err
 	}
 	if useCPU {
 		benchDesc += "; CPU time per call"
@@ -799,7 +753,6 @@ func (g *goRun) timing(verified bool) (bool, error) {
 		benchDesc += "; wall time per call"
 	}
 	rep.Checks.Benchmark = benchDesc
-	g.m.fillTiming(rep, orig, vari, verified)
 	if verified {
 		rep.Detail = g.summary()
 	}
@@ -814,13 +767,6 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
-
-type timingError struct {
-	msg           string
-	variantFailed bool
-}
-
-func (e *timingError) Error() string { return e.msg }
 
 func geomean(ns map[string]float64) float64 {
 	if len(ns) == 0 {

@@ -24,7 +24,7 @@ type testOutput struct {
 	crash    string            // "panic: ..." or "fatal error: ..." and what follows
 	crashIn  string            // the test the crash happened in, when known
 	timedOut bool              // -test.timeout fired
-	result   *lessonlResult    // the differential check's result line
+	result   *diffResult       // the differential check's result line
 	lastCase *caseMark
 	tail     string // the last lines, for unexplained exits
 }
@@ -54,7 +54,7 @@ func parseTestOutput(out string) *testOutput {
 			}
 			continue
 		case strings.HasPrefix(l, lessonlMarker+"RESULT "):
-			var r lessonlResult
+			var r diffResult
 			if json.Unmarshal([]byte(strings.TrimPrefix(l, lessonlMarker+"RESULT ")), &r) == nil {
 				to.result = &r
 			}

@@ -286,14 +286,14 @@ func goEnv() []string {
 func (g *goRun) build(bin, overlay string) (string, error) {
 	var buf lockedBuffer
 	left := g.m.remaining()
-	spec := RunSpec{
+	spec := goSpec(RunSpec{
 		Dir:      g.m.work,
 		ReadOnly: g.readOnly,
 		Args:     []string{"go", "-C", g.pkgDir, "test", "-c", "-vet=off", "-o", bin, "-overlay", overlay, "."},
 		Env:      goEnv(),
 		Limits:   Limits{Wall: left, CPU: max(left, time.Minute)},
 		Stdout:   &buf, Stderr: &buf,
-	}
+	}, g.m.sb.CacheDir(), true)
 	res, err := g.m.sb.Run(g.m.ctx, spec)
 	if err != nil {
 		return "", fmt.Errorf("couldn't run the go command: %w", err)
@@ -324,15 +324,14 @@ func (g *goRun) runBinary(bin string, args, env []string, wall time.Duration) (s
 		return "", RunResult{}, fmt.Errorf("couldn't make a scratch directory for the test binary: %w", err)
 	}
 	defer os.RemoveAll(scratch)
-	spec := RunSpec{
+	spec := goSpec(RunSpec{
 		Dir:      scratch,
 		ReadOnly: append(slices.Clone(g.readOnly), g.m.work),
-		NoCache:  true,
 		Args:     append([]string{"/bin/sh", "-c", `cd "$1" || exit 125; shift; exec "$@"`, "sh", g.pkgDir, bin}, args...),
 		Env:      env,
 		Limits:   Limits{Wall: wall, CPU: wall + time.Second, Memory: 3 << 30},
 		Stdout:   &buf, Stderr: &buf,
-	}
+	}, g.m.sb.CacheDir(), false)
 	res, err := g.m.sb.Run(g.m.ctx, spec)
 	if err != nil {
 		return "", res, fmt.Errorf("couldn't run the test binary: %w", err)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,7 +69,7 @@ func (l Limits) withDefaults() Limits {
 // SandboxOptions configure NewSandbox.
 type SandboxOptions struct {
 	Disabled bool   // never use bwrap (the user asked for --no-sandbox / sandbox=false)
-	CacheDir string // persistent, sandbox-writable Go build cache (GOCACHE); default os.UserCacheDir()/lessonl/gocache
+	CacheDir string // persistent directory for the runs' build cache (RunSpec.Writable); default os.UserCacheDir()/lessonl/gocache
 }
 
 // Sandbox runs untrusted commands: inside bubblewrap when it works here (no
@@ -84,11 +85,8 @@ type Sandbox struct {
 	prlimit  string // path of util-linux prlimit; "" when missing (no rlimits)
 	cacheDir string
 	cgroup   *pidsCgroup // nil when no writable pids cgroup exists here
-	goEnv    goPaths
-	hidden   []string // directories replaced by an empty tmpfs inside bwrap
+	hidden   []string    // directories replaced by an empty tmpfs inside bwrap
 }
-
-type goPaths struct{ goroot, gopath, gomodcache string }
 
 // NewSandbox finds bwrap, prlimit and a pids cgroup once, and checks that bwrap
 // can really create its namespaces here by running `bwrap ... true`. It never
@@ -113,7 +111,6 @@ func NewSandbox(o SandboxOptions) *Sandbox {
 	if p, err := osexec.LookPath("prlimit"); err == nil {
 		s.prlimit = p
 	}
-	s.goEnv = findGoPaths()
 	s.hidden = hiddenDirs()
 	s.cgroup = findPidsCgroup()
 
@@ -191,7 +188,8 @@ func (s *Sandbox) Enabled() bool { return s.enabled }
 // Why says, when Enabled is false, why not and how to fix it.
 func (s *Sandbox) Why() string { return s.why }
 
-// CacheDir is the Go build cache that sandboxed builds use (GOCACHE).
+// CacheDir is the persistent build cache directory, created by NewSandbox;
+// a run writes it only when its RunSpec.Writable names it.
 func (s *Sandbox) CacheDir() string { return s.cacheDir }
 
 // SandboxStatus describes how runs are contained, for `lessonl doctor` and
@@ -238,16 +236,13 @@ func (s *Sandbox) Status() SandboxStatus {
 // RunSpec is one command to run in the sandbox.
 type RunSpec struct {
 	Dir      string   // working directory; bound read-write; everything else read-only
-	Writable []string // more read-write directories (the Go build cache is added unless NoCache)
-	// NoCache leaves the Go build cache out: runs of untrusted binaries must
-	// not be able to poison the objects later builds reuse.
-	NoCache  bool
-	ReadOnly []string // directories to show read-only even if they are under a hidden one (/tmp, /home, /root)
+	Writable []string // more read-write directories (a build cache); runs of untrusted binaries get none, so they cannot poison what later builds reuse
+	ReadOnly []string // directories to show read-only even if they are under a hidden one (/tmp, /home, /root): a toolchain, a module cache
+	Path     []string // directories put before the default PATH (/usr/local/bin:/usr/bin:/bin): a toolchain's bin
 	Args     []string // argv; Args[0] is resolved on PATH outside the sandbox
 	// Env is added on top of a scrubbed minimal environment: PATH, HOME=Dir,
-	// TMPDIR=/tmp, GOCACHE=CacheDir, GOPATH and GOMODCACHE (read-only),
-	// GOTOOLCHAIN=local, GOPROXY=off (no network inside anyway). Module
-	// settings (GOFLAGS, GOWORK, ...) are the caller's to pass.
+	// TMPDIR=/tmp, LANG=C.UTF-8. A toolchain's settings are the caller's to
+	// pass.
 	Env    []string
 	Limits Limits
 	Stdin  io.Reader // nil = empty
@@ -499,9 +494,7 @@ func (s *Sandbox) bwrapArgs(spec RunSpec, prog string, extra []string) []string 
 	}
 	// Read-only things the command needs that may sit under a hidden
 	// directory: the toolchain, the module cache, the program itself.
-	var ro []string
-	ro = append(ro, s.goEnv.goroot, s.goEnv.gomodcache)
-	ro = append(ro, spec.ReadOnly...)
+	ro := slices.Clone(spec.ReadOnly)
 	visible := append(append([]string{spec.Dir}, spec.Writable...), spec.ReadOnly...)
 	// prog keeps its own name (clang++ and busybox look at argv[0]); a
 	// symlink's target must be visible too, and bound first: bwrap cannot
@@ -519,9 +512,6 @@ func (s *Sandbox) bwrapArgs(spec RunSpec, prog string, extra []string) []string 
 		if _, err := os.Stat(p); err == nil {
 			a = append(a, "--ro-bind", p, p)
 		}
-	}
-	if _, err := os.Stat(s.cacheDir); err == nil && !spec.NoCache {
-		a = append(a, "--bind", s.cacheDir, s.cacheDir)
 	}
 	for _, w := range spec.Writable {
 		a = append(a, "--bind", w, w)
@@ -550,25 +540,12 @@ func (s *Sandbox) isHidden(p string) bool {
 
 // env is the scrubbed environment of a run: nothing of ours leaks in.
 func (s *Sandbox) env(spec RunSpec) []string {
-	path := "/usr/local/bin:/usr/bin:/bin"
-	if s.goEnv.goroot != "" {
-		path = filepath.Join(s.goEnv.goroot, "bin") + ":" + path
-	}
+	path := strings.Join(append(slices.Clone(spec.Path), "/usr/local/bin", "/usr/bin", "/bin"), ":")
 	base := []string{
 		"PATH=" + path,
 		"HOME=" + spec.Dir,
 		"TMPDIR=/tmp",
 		"LANG=C.UTF-8",
-		"GOCACHE=" + s.cacheDir,
-		"GOTOOLCHAIN=local",
-		"GOPROXY=off",
-		"GOTELEMETRY=off",
-	}
-	if s.goEnv.gopath != "" {
-		base = append(base, "GOPATH="+s.goEnv.gopath)
-	}
-	if s.goEnv.gomodcache != "" {
-		base = append(base, "GOMODCACHE="+s.goEnv.gomodcache)
 	}
 	return mergeEnv(base, spec.Env)
 }
@@ -885,30 +862,6 @@ func hiddenDirs() []string {
 		add(h)
 	}
 	return out
-}
-
-// findGoPaths asks the go command on PATH where its toolchain and module cache
-// are, so they stay visible (read-only) inside the sandbox.
-func findGoPaths() goPaths {
-	gobin, err := osexec.LookPath("go")
-	if err != nil {
-		return goPaths{}
-	}
-	out, err := osexec.Command(gobin, "env", "GOROOT", "GOPATH", "GOMODCACHE").Output()
-	if err != nil {
-		return goPaths{}
-	}
-	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	if len(lines) < 3 {
-		return goPaths{}
-	}
-	real := func(p string) string {
-		if rp, err := filepath.EvalSymlinks(p); err == nil {
-			return rp
-		}
-		return p
-	}
-	return goPaths{goroot: real(lines[0]), gopath: lines[1], gomodcache: real(lines[2])}
 }
 
 // countUserTasks counts the threads of uid, for an RLIMIT_NPROC that allows

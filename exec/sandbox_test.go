@@ -227,7 +227,9 @@ func TestSandboxContainment(t *testing.T) {
 				if strings.Contains(stdout, "hunter2") {
 					t.Errorf("the environment leaked into the run:\n%s", stdout)
 				}
-				for _, want := range []string{"GOPROXY=off", "GOTOOLCHAIN=local", "TMPDIR=/tmp", "HOME=" + dir} {
+				// The go command's settings (GOPROXY=off, ...) are goSpec's:
+				// TestGoSpecEnvironment.
+				for _, want := range []string{"TMPDIR=/tmp", "HOME=" + dir} {
 					if !strings.Contains(stdout, want+"\n") {
 						t.Errorf("environment lacks %q:\n%s", want, stdout)
 					}
@@ -546,75 +548,6 @@ func TestSandboxRunsAsUnprivileged(t *testing.T) {
 	_, stdout, _ := runProbe(t, s, bin, Limits{}, "whoami")
 	if stdout != "65534 65534\n" {
 		t.Errorf("inside the sandbox uid gid = %q, want 65534 65534", stdout)
-	}
-}
-
-// TestSandboxGoToolchain builds and runs a test binary inside the sandbox with
-// the module cache read-only and GOCACHE in the sandbox's cache dir, as the
-// runner does.
-func TestSandboxGoToolchain(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the go command in bubblewrap")
-	}
-	s := realSandbox(t)
-	dir := t.TempDir()
-	writeSumPackage(t, dir)
-	var out bytes.Buffer
-	res, err := s.Run(context.Background(), RunSpec{
-		Dir:    dir,
-		Args:   []string{"go", "test", "-c", "-o", "sum.test", "."},
-		Stdout: &out, Stderr: &out,
-		Limits: Limits{Wall: 5 * time.Minute},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.ExitCode != 0 {
-		t.Fatalf("go test -c in the sandbox: %+v\n%s", res, out.String())
-	}
-	out.Reset()
-	res, err = s.Run(context.Background(), RunSpec{Dir: dir, Args: []string{"./sum.test", "-test.v"}, Stdout: &out, Stderr: &out})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.ExitCode != 0 || !strings.Contains(out.String(), "--- PASS: TestSum") {
-		t.Fatalf("running the test binary in the sandbox: %+v\n%s", res, out.String())
-	}
-}
-
-// BenchmarkSandboxGoTestC is a warm-cache `go test -c` of a tiny package in
-// the sandbox: the build step of every measurement.
-func BenchmarkSandboxGoTestC(b *testing.B) {
-	s := NewSandbox(SandboxOptions{CacheDir: testCacheDir(b)})
-	if !s.Enabled() {
-		b.Skipf("bubblewrap cannot sandbox here: %s", s.Why())
-	}
-	dir := b.TempDir()
-	writeSumPackage(b, dir)
-	build := func() {
-		var out bytes.Buffer
-		res, err := s.Run(context.Background(), RunSpec{
-			Dir: dir, Args: []string{"go", "test", "-c", "-o", "sum.test", "."}, Stdout: &out, Stderr: &out,
-		})
-		if err != nil || res.ExitCode != 0 {
-			b.Fatalf("%+v %v\n%s", res, err, out.String())
-		}
-	}
-	build() // warm the cache
-	for b.Loop() {
-		build()
-	}
-}
-
-func writeSumPackage(t testing.TB, dir string) {
-	for name, src := range map[string]string{
-		"go.mod":      "module example.com/sum\n\ngo 1.22\n",
-		"sum.go":      "package sum\n\nfunc Sum(xs []int) (s int) {\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s\n}\n",
-		"sum_test.go": "package sum\n\nimport \"testing\"\n\nfunc TestSum(t *testing.T) {\n\tif Sum([]int{1, 2, 3}) != 6 {\n\t\tt.Fatal(\"wrong\")\n\t}\n}\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lessonl/lessonl/exec/sandbox"
 )
 
 // Limits of the project copy a harness runs in.
@@ -62,7 +64,7 @@ func (r *cxxRun) runHarness() (*Report, error) {
 	if h.Build != "" {
 		var wg sync.WaitGroup
 		outs := make([]string, 2)
-		ress := make([]RunResult, 2)
+		ress := make([]sandbox.RunResult, 2)
 		errs := make([]error, 2)
 		for i, s := range sides {
 			wg.Add(1)
@@ -138,7 +140,7 @@ func (r *cxxRun) runHarness() (*Report, error) {
 	return rep, nil
 }
 
-func exitText(res RunResult) string {
+func exitText(res sandbox.RunResult) string {
 	switch {
 	case res.TimedOut:
 		return "it did not finish in time"
@@ -149,7 +151,7 @@ func exitText(res RunResult) string {
 }
 
 // harnessCmd runs one of the harness's commands in a side's copy.
-func (r *cxxRun) harnessCmd(s *harnessSide, cmd string, limit time.Duration) (string, RunResult, error) {
+func (r *cxxRun) harnessCmd(s *harnessSide, cmd string, limit time.Duration) (string, sandbox.RunResult, error) {
 	line := r.expand(cmd, s)
 	env := append(r.s.env(), "LESSONL_FILE="+s.file, "LESSONL_SIDE="+s.name)
 	return r.run(s.dir, []string{"/bin/sh", "-c", line}, env, limit, 0)

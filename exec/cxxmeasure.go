@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lessonl/lessonl/exec/sandbox"
 )
 
 // Defaults of C and C++ builds.
@@ -183,7 +185,7 @@ func (l cxxLang) measure(m *measurement) (*Report, error) {
 		r.ext = ".c"
 	}
 	for _, d := range []string{s.root, filepath.Dir(f.abs)} {
-		if d != "/" && !underAny(d, r.ro) {
+		if d != "/" && !sandbox.UnderAny(d, r.ro) {
 			r.ro = append(r.ro, d)
 		}
 	}
@@ -224,20 +226,20 @@ func (r *cxxRun) writeCopies(p *cxxPlan) error {
 }
 
 // run runs args in the sandbox from dir (read-only, or the work directory).
-func (r *cxxRun) run(dir string, args, env []string, wall time.Duration, mem int64) (string, RunResult, error) {
+func (r *cxxRun) run(dir string, args, env []string, wall time.Duration, mem int64) (string, sandbox.RunResult, error) {
 	var buf lockedBuffer
 	wall = min(wall, max(r.m.remaining(), time.Second))
 	cpu := wall + time.Second
 	if r.s.openmp {
 		cpu = wall*time.Duration(max(r.s.threads, 1)) + time.Second // every thread's time counts
 	}
-	spec := RunSpec{
-		Dir:      r.m.work,
-		ReadOnly: r.ro,
-		Args:     append([]string{"/bin/sh", "-c", `cd "$1" || exit 125; shift; exec "$@"`, "sh", dir}, args...),
-		Env:      env,
-		Limits:   Limits{Wall: wall, CPU: cpu, Memory: mem},
-		Stdout:   &buf, Stderr: &buf,
+	spec := sandbox.RunSpec{
+		Dir:            r.m.work,
+		ReadOnly:       r.ro,
+		Args:           append([]string{"/bin/sh", "-c", `cd "$1" || exit 125; shift; exec "$@"`, "sh", dir}, args...),
+		Env:            env,
+		Limits: sandbox.Limits{Wall: wall, CPU: cpu, Memory: mem},
+		Stdout:         &buf, Stderr: &buf,
 	}
 	res, err := r.m.sb.Run(r.m.ctx, spec)
 	if err != nil {
@@ -618,7 +620,7 @@ func oom(s string) bool {
 }
 
 // runFailure writes the verdict of a driver run that ended abnormally.
-func (r *cxxRun) runFailure(out string, res RunResult, where string) {
+func (r *cxxRun) runFailure(out string, res sandbox.RunResult, where string) {
 	rep := r.rep
 	tail := firstLines(lastLines(out, 12), 12)
 	switch {
@@ -786,7 +788,7 @@ func dirFingerprint(dir string) string {
 }
 
 // cxxCacheDir is next to the sandbox's Go build cache.
-func cxxCacheDir(sb *Sandbox) string {
+func cxxCacheDir(sb *sandbox.Sandbox) string {
 	d := sb.CacheDir()
 	if filepath.Base(d) == "gocache" {
 		return filepath.Join(filepath.Dir(d), "cxxcache")
@@ -796,7 +798,7 @@ func cxxCacheDir(sb *Sandbox) string {
 
 const cxxCacheMax = 256
 
-func cxxCacheGet(sb *Sandbox, key, dst string) bool {
+func cxxCacheGet(sb *sandbox.Sandbox, key, dst string) bool {
 	src := filepath.Join(cxxCacheDir(sb), key[:2], key)
 	b, err := os.ReadFile(src)
 	if err != nil {
@@ -810,7 +812,7 @@ func cxxCacheGet(sb *Sandbox, key, dst string) bool {
 	return true
 }
 
-func cxxCachePut(sb *Sandbox, key, bin string) {
+func cxxCachePut(sb *sandbox.Sandbox, key, bin string) {
 	dir := filepath.Join(cxxCacheDir(sb), key[:2])
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return

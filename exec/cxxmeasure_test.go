@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/lessonl/lessonl/exec/sandbox"
 )
 
 // The C and C++ runner's tests measure real variants of the files in
@@ -31,7 +33,7 @@ func TestCxxMeasureVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs real variants")
 	}
-	sb := sandboxFor(SandboxOptions{})
+	sb := sandboxFor(sandbox.Options{})
 	before := treeHash(t, cxxDir)
 	home, err := os.UserHomeDir()
 	if err != nil {

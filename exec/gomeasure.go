@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lessonl/lessonl/exec/sandbox"
 	"golang.org/x/mod/modfile"
 )
 
@@ -286,13 +287,13 @@ func goEnv() []string {
 func (g *goRun) build(bin, overlay string) (string, error) {
 	var buf lockedBuffer
 	left := g.m.remaining()
-	spec := goSpec(RunSpec{
-		Dir:      g.m.work,
-		ReadOnly: g.readOnly,
-		Args:     []string{"go", "-C", g.pkgDir, "test", "-c", "-vet=off", "-o", bin, "-overlay", overlay, "."},
-		Env:      goEnv(),
-		Limits:   Limits{Wall: left, CPU: max(left, time.Minute)},
-		Stdout:   &buf, Stderr: &buf,
+	spec := goSpec(sandbox.RunSpec{
+		Dir:            g.m.work,
+		ReadOnly:       g.readOnly,
+		Args:           []string{"go", "-C", g.pkgDir, "test", "-c", "-vet=off", "-o", bin, "-overlay", overlay, "."},
+		Env:            goEnv(),
+		Limits: sandbox.Limits{Wall: left, CPU: max(left, time.Minute)},
+		Stdout:         &buf, Stderr: &buf,
 	}, g.m.sb.CacheDir(), true)
 	res, err := g.m.sb.Run(g.m.ctx, spec)
 	if err != nil {
@@ -312,7 +313,7 @@ func (g *goRun) build(bin, overlay string) (string, error) {
 // runBinary runs a test binary in the sandbox with the package directory as
 // working directory (tests read testdata/ relative to it) without making the
 // package writable: the sandbox's own directory is the work directory.
-func (g *goRun) runBinary(bin string, args, env []string, wall time.Duration) (string, RunResult, error) {
+func (g *goRun) runBinary(bin string, args, env []string, wall time.Duration) (string, sandbox.RunResult, error) {
 	var buf lockedBuffer
 	wall = min(wall, max(g.m.remaining(), time.Second))
 	// The binary may be the variant's: it gets a scratch directory of its
@@ -321,16 +322,16 @@ func (g *goRun) runBinary(bin string, args, env []string, wall time.Duration) (s
 	// with the original's binary or with later builds.
 	scratch, err := os.MkdirTemp(g.m.work, "run-")
 	if err != nil {
-		return "", RunResult{}, fmt.Errorf("couldn't make a scratch directory for the test binary: %w", err)
+		return "", sandbox.RunResult{}, fmt.Errorf("couldn't make a scratch directory for the test binary: %w", err)
 	}
 	defer os.RemoveAll(scratch)
-	spec := goSpec(RunSpec{
-		Dir:      scratch,
-		ReadOnly: append(slices.Clone(g.readOnly), g.m.work),
-		Args:     append([]string{"/bin/sh", "-c", `cd "$1" || exit 125; shift; exec "$@"`, "sh", g.pkgDir, bin}, args...),
-		Env:      env,
-		Limits:   Limits{Wall: wall, CPU: wall + time.Second, Memory: 3 << 30},
-		Stdout:   &buf, Stderr: &buf,
+	spec := goSpec(sandbox.RunSpec{
+		Dir:            scratch,
+		ReadOnly:       append(slices.Clone(g.readOnly), g.m.work),
+		Args:           append([]string{"/bin/sh", "-c", `cd "$1" || exit 125; shift; exec "$@"`, "sh", g.pkgDir, bin}, args...),
+		Env:            env,
+		Limits: sandbox.Limits{Wall: wall, CPU: wall + time.Second, Memory: 3 << 30},
+		Stdout:         &buf, Stderr: &buf,
 	}, g.m.sb.CacheDir(), false)
 	res, err := g.m.sb.Run(g.m.ctx, spec)
 	if err != nil {
@@ -416,7 +417,7 @@ func (g *goRun) differential() (*diffResult, bool, error) {
 }
 
 // runFailure writes the verdict of a variant run that ended abnormally.
-func (g *goRun) runFailure(to *testOutput, res RunResult, where string) {
+func (g *goRun) runFailure(to *testOutput, res sandbox.RunResult, where string) {
 	rep := g.rep
 	timedOut := res.TimedOut || to.timedOut
 	if endedEarly(rep, timedOut, res.CPUExceeded, res.MemoryExceeded || strings.Contains(to.crash, "out of memory"), where, (3<<30)>>20) {

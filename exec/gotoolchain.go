@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/lessonl/lessonl/exec/sandbox"
 )
 
 // goToolchain is where the go command on PATH keeps its toolchain and
@@ -42,7 +44,7 @@ func findGoToolchain() goToolchain {
 // module cache visible read-only, and the go command's settings, with
 // GOCACHE in cacheDir. Only builds (build set) may write the cache: a
 // variant's binary must not poison the objects later builds reuse.
-func goSpec(spec RunSpec, cacheDir string, build bool) RunSpec {
+func goSpec(spec sandbox.RunSpec, cacheDir string, build bool) sandbox.RunSpec {
 	tc := theGoToolchain()
 	env := []string{"GOCACHE=" + cacheDir, "GOTOOLCHAIN=local", "GOPROXY=off", "GOTELEMETRY=off"}
 	if tc.gopath != "" {

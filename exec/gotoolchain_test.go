@@ -8,16 +8,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lessonl/lessonl/exec/sandbox"
 )
 
 // goTestSandbox is a bwrap sandbox on the persistent build cache, or skips.
-func goTestSandbox(t testing.TB) *Sandbox {
+func goTestSandbox(t testing.TB) *sandbox.Sandbox {
 	t.Helper()
 	base, err := os.UserCacheDir()
 	if err != nil {
 		t.Fatalf("couldn't find the user cache dir: %v", err)
 	}
-	s := NewSandbox(SandboxOptions{CacheDir: filepath.Join(base, "lessonl", "gocache")})
+	s := sandbox.New(sandbox.Options{CacheDir: filepath.Join(base, "lessonl", "gocache")})
 	if !s.Enabled() {
 		t.Skipf("bubblewrap cannot sandbox here, so the sandbox-only assertions cannot run: %s", s.Why())
 	}
@@ -27,10 +29,10 @@ func goTestSandbox(t testing.TB) *Sandbox {
 // TestGoSpecEnvironment: Go runs get the go command's settings on top of the
 // sandbox's scrubbed environment, with and without bwrap.
 func TestGoSpecEnvironment(t *testing.T) {
-	for _, s := range []*Sandbox{NewSandbox(SandboxOptions{CacheDir: t.TempDir()}), NewSandbox(SandboxOptions{Disabled: true, CacheDir: t.TempDir()})} {
+	for _, s := range []*sandbox.Sandbox{sandbox.New(sandbox.Options{CacheDir: t.TempDir()}), sandbox.New(sandbox.Options{Disabled: true, CacheDir: t.TempDir()})} {
 		dir := t.TempDir()
 		var out bytes.Buffer
-		res, err := s.Run(context.Background(), goSpec(RunSpec{Dir: dir, Args: []string{"env"}, Stdout: &out}, s.CacheDir(), false))
+		res, err := s.Run(context.Background(), goSpec(sandbox.RunSpec{Dir: dir, Args: []string{"env"}, Stdout: &out}, s.CacheDir(), false))
 		if err != nil || res.ExitCode != 0 {
 			t.Fatalf("env in the sandbox (enabled %v): %+v %v", s.Enabled(), res, err)
 		}
@@ -53,11 +55,11 @@ func TestSandboxGoToolchain(t *testing.T) {
 	dir := t.TempDir()
 	writeSumPackage(t, dir)
 	var out bytes.Buffer
-	res, err := s.Run(context.Background(), goSpec(RunSpec{
+	res, err := s.Run(context.Background(), goSpec(sandbox.RunSpec{
 		Dir:    dir,
 		Args:   []string{"go", "test", "-c", "-o", "sum.test", "."},
 		Stdout: &out, Stderr: &out,
-		Limits: Limits{Wall: 5 * time.Minute},
+		Limits: sandbox.Limits{Wall: 5 * time.Minute},
 	}, s.CacheDir(), true))
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +68,7 @@ func TestSandboxGoToolchain(t *testing.T) {
 		t.Fatalf("go test -c in the sandbox: %+v\n%s", res, out.String())
 	}
 	out.Reset()
-	res, err = s.Run(context.Background(), goSpec(RunSpec{Dir: dir, Args: []string{"./sum.test", "-test.v"}, Stdout: &out, Stderr: &out}, s.CacheDir(), false))
+	res, err = s.Run(context.Background(), goSpec(sandbox.RunSpec{Dir: dir, Args: []string{"./sum.test", "-test.v"}, Stdout: &out, Stderr: &out}, s.CacheDir(), false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +85,7 @@ func BenchmarkSandboxGoTestC(b *testing.B) {
 	writeSumPackage(b, dir)
 	build := func() {
 		var out bytes.Buffer
-		res, err := s.Run(context.Background(), goSpec(RunSpec{
+		res, err := s.Run(context.Background(), goSpec(sandbox.RunSpec{
 			Dir: dir, Args: []string{"go", "test", "-c", "-o", "sum.test", "."}, Stdout: &out, Stderr: &out,
 		}, s.CacheDir(), true))
 		if err != nil || res.ExitCode != 0 {

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/lessonl/lessonl/exec/sandbox"
 )
 
 // Defaults of Options.
@@ -43,7 +45,7 @@ type measurement struct {
 	t       Target
 	variant string
 	opts    Options
-	sb      *Sandbox
+	sb      *sandbox.Sandbox
 	work    string // private temporary directory, removed at the end
 	log     *slog.Logger
 }
@@ -88,7 +90,7 @@ func Measure(ctx context.Context, t Target, variant string, opts Options) (*Repo
 		return nil, fmt.Errorf("float tolerance %g is out of range: give a small relative tolerance such as 1e-6, or 0 for the default", opts.RTol)
 	}
 	opts = opts.withDefaults()
-	sb := sandboxFor(SandboxOptions{Disabled: opts.NoSandbox, CacheDir: opts.CacheDir})
+	sb := sandboxFor(sandbox.Options{Disabled: opts.NoSandbox, CacheDir: opts.CacheDir})
 	mctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	work, err := os.MkdirTemp("", workPrefix())
@@ -130,17 +132,17 @@ func workPrefix() string { return fmt.Sprintf("lessonl-measure-%d-", os.Getpid()
 
 var (
 	sandboxMu sync.Mutex
-	sandboxes = map[SandboxOptions]*Sandbox{}
+	sandboxes = map[sandbox.Options]*sandbox.Sandbox{}
 )
 
 // sandboxFor returns one Sandbox per option set: NewSandbox probes bwrap by
 // running it, which is worth doing once per process.
-func sandboxFor(o SandboxOptions) *Sandbox {
+func sandboxFor(o sandbox.Options) *sandbox.Sandbox {
 	sandboxMu.Lock()
 	defer sandboxMu.Unlock()
 	s, ok := sandboxes[o]
 	if !ok {
-		s = NewSandbox(o)
+		s = sandbox.New(o)
 		sandboxes[o] = s
 	}
 	return s

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/lessonl/lessonl/exec/sandbox"
 )
 
 // The runner's tests measure real variants of the packages in
@@ -110,18 +112,28 @@ func pidsWith(m string) []string {
 			continue
 		}
 		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err == nil && bytes.Contains(b, []byte(m)) && processAlive(pid) {
+		if err == nil && bytes.Contains(b, []byte(m)) && alive(pid) {
 			out = append(out, e.Name()+": "+strings.ReplaceAll(string(b), "\x00", " "))
 		}
 	}
 	return out
 }
 
+// alive reports whether pid is a process that is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
+}
+
 func TestMeasureVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs real variants")
 	}
-	sb := sandboxFor(SandboxOptions{})
+	sb := sandboxFor(sandbox.Options{})
 	before := treeHash(t, runnerDir)
 	home, err := os.UserHomeDir()
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/lessonl/lessonl/exec/sandbox"
 )
 
 // The verdict rules shared by every language: what a failed build, a
@@ -65,7 +67,7 @@ func buildFailed(rep *Report, where, out string) {
 // failedBuildText is a failed compiler or build run's output, with why it
 // ended when the sandbox stopped it (who: "the build", "the compiler") and
 // the exit status when it printed nothing.
-func failedBuildText(out string, res RunResult, who, cmd string) string {
+func failedBuildText(out string, res sandbox.RunResult, who, cmd string) string {
 	switch {
 	case res.TimedOut:
 		out += "\n(" + who + " was stopped: it did not finish in time)"

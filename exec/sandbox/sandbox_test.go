@@ -1,4 +1,4 @@
-package exec
+package sandbox
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-// The sandbox tests run a small probe program (testdata/sandbox/probe) that
+// The sandbox tests run a small probe program (testdata/probe) that
 // tries what an untrusted variant might: write outside its directory, read
 // the home directory, connect to the network, exhaust memory or processes,
 // loop forever. Each containment case also runs without bwrap as a positive
@@ -30,7 +30,7 @@ import (
 func buildProbe(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "probe")
-	out, err := osexec.Command("go", "build", "-o", bin, "./testdata/sandbox/probe").CombinedOutput()
+	out, err := osexec.Command("go", "build", "-o", bin, "./testdata/probe").CombinedOutput()
 	if err != nil {
 		t.Fatalf("couldn't build the probe program: %v\n%s", err, out)
 	}
@@ -50,7 +50,7 @@ func testCacheDir(t testing.TB) string {
 // here.
 func realSandbox(t *testing.T) *Sandbox {
 	t.Helper()
-	s := NewSandbox(SandboxOptions{CacheDir: testCacheDir(t)})
+	s := New(Options{CacheDir: testCacheDir(t)})
 	if !s.Enabled() {
 		t.Skipf("bubblewrap cannot sandbox here, so the sandbox-only assertions cannot run: %s", s.Why())
 	}
@@ -113,7 +113,7 @@ func TestSandboxContainment(t *testing.T) {
 	}
 	bin := buildProbe(t)
 	sandboxed := realSandbox(t)
-	plain := NewSandbox(SandboxOptions{Disabled: true, CacheDir: testCacheDir(t)})
+	plain := New(Options{Disabled: true, CacheDir: testCacheDir(t)})
 	if plain.Enabled() {
 		t.Fatal("a Disabled sandbox says it is enabled")
 	}
@@ -256,7 +256,7 @@ func TestSandboxContainment(t *testing.T) {
 }
 
 // TestSandboxHidesHome checks a HOME outside the usual /root and /home (set
-// for this process before NewSandbox) is hidden too.
+// for this process before New) is hidden too.
 func TestSandboxHidesHome(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes in bubblewrap")
@@ -273,7 +273,7 @@ func TestSandboxHidesHome(t *testing.T) {
 	}
 	cache := testCacheDir(t)
 	t.Setenv("HOME", home)
-	s := NewSandbox(SandboxOptions{CacheDir: cache})
+	s := New(Options{CacheDir: cache})
 	if !s.Enabled() {
 		t.Skipf("bubblewrap cannot sandbox here: %s", s.Why())
 	}
@@ -289,7 +289,7 @@ func TestSandboxLimits(t *testing.T) {
 	}
 	bin := buildProbe(t)
 	sandboxed := realSandbox(t)
-	plain := NewSandbox(SandboxOptions{Disabled: true, CacheDir: testCacheDir(t)})
+	plain := New(Options{Disabled: true, CacheDir: testCacheDir(t)})
 	cases := []struct {
 		name  string
 		procs bool // needs something that caps processes, or it would really bomb the machine
@@ -418,7 +418,7 @@ func TestSandboxSignal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes in bubblewrap")
 	}
-	for _, s := range []*Sandbox{realSandbox(t), NewSandbox(SandboxOptions{Disabled: true, CacheDir: testCacheDir(t)})} {
+	for _, s := range []*Sandbox{realSandbox(t), New(Options{Disabled: true, CacheDir: testCacheDir(t)})} {
 		res, err := s.Run(context.Background(), RunSpec{Dir: t.TempDir(), Args: []string{"sh", "-c", "kill -SEGV $$"}})
 		if err != nil {
 			t.Fatal(err)
@@ -452,7 +452,7 @@ func TestSandboxCancelKillsEverything(t *testing.T) {
 		t.Skip("runs real processes in bubblewrap")
 	}
 	bin := buildProbe(t)
-	for _, s := range []*Sandbox{realSandbox(t), NewSandbox(SandboxOptions{Disabled: true, CacheDir: testCacheDir(t)})} {
+	for _, s := range []*Sandbox{realSandbox(t), New(Options{Disabled: true, CacheDir: testCacheDir(t)})} {
 		t.Run("sandboxed="+strconv.FormatBool(s.Enabled()), func(t *testing.T) {
 			m := sbMarker(t)
 			ctx, cancel := context.WithCancel(context.Background())
@@ -614,7 +614,7 @@ func TestSandboxBinds(t *testing.T) {
 }
 
 func TestSandboxStartErrors(t *testing.T) {
-	s := NewSandbox(SandboxOptions{Disabled: true, CacheDir: t.TempDir()})
+	s := New(Options{Disabled: true, CacheDir: t.TempDir()})
 	cases := []struct {
 		name string
 		spec RunSpec
@@ -643,12 +643,12 @@ func TestSandboxStartErrors(t *testing.T) {
 }
 
 func TestSandboxDisabledWhy(t *testing.T) {
-	s := NewSandbox(SandboxOptions{Disabled: true, CacheDir: t.TempDir()})
+	s := New(Options{Disabled: true, CacheDir: t.TempDir()})
 	if s.Enabled() || !strings.Contains(s.Why(), "--no-sandbox") {
 		t.Errorf("Disabled: Enabled=%v Why=%q", s.Enabled(), s.Why())
 	}
 	t.Setenv("PATH", t.TempDir()) // no bwrap, no go, no prlimit
-	s = NewSandbox(SandboxOptions{CacheDir: t.TempDir()})
+	s = New(Options{CacheDir: t.TempDir()})
 	if runtime.GOOS == "linux" && (s.Enabled() || s.Why() != "bwrap not found: apt-get install bubblewrap") {
 		t.Errorf("without bwrap on PATH: Enabled=%v Why=%q", s.Enabled(), s.Why())
 	}
@@ -682,10 +682,10 @@ func BenchmarkSandboxRun(b *testing.B) {
 	cache := b.TempDir()
 	for _, mode := range []struct {
 		name string
-		opts SandboxOptions
-	}{{"bwrap", SandboxOptions{CacheDir: cache}}, {"no-sandbox", SandboxOptions{Disabled: true, CacheDir: cache}}} {
+		opts Options
+	}{{"bwrap", Options{CacheDir: cache}}, {"no-sandbox", Options{Disabled: true, CacheDir: cache}}} {
 		b.Run(mode.name, func(b *testing.B) {
-			s := NewSandbox(mode.opts)
+			s := New(mode.opts)
 			if mode.name == "bwrap" && !s.Enabled() {
 				b.Skipf("bubblewrap cannot sandbox here: %s", s.Why())
 			}

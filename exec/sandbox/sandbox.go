@@ -1,4 +1,7 @@
-package exec
+// Package sandbox runs untrusted commands: inside bubblewrap when it works
+// here, always with rlimits, a process cap and a wall clock that kills the
+// whole tree. It knows no language: toolchains come in as RunSpec fields.
+package sandbox
 
 import (
 	"bytes"
@@ -66,8 +69,8 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// SandboxOptions configure NewSandbox.
-type SandboxOptions struct {
+// Options configure New.
+type Options struct {
 	Disabled bool   // never use bwrap (the user asked for --no-sandbox / sandbox=false)
 	CacheDir string // persistent directory for the runs' build cache (RunSpec.Writable); default os.UserCacheDir()/lessonl/gocache
 }
@@ -88,10 +91,10 @@ type Sandbox struct {
 	hidden   []string    // directories replaced by an empty tmpfs inside bwrap
 }
 
-// NewSandbox finds bwrap, prlimit and a pids cgroup once, and checks that bwrap
+// New finds bwrap, prlimit and a pids cgroup once, and checks that bwrap
 // can really create its namespaces here by running `bwrap ... true`. It never
 // fails: what is missing is reported by Enabled, Why and Status.
-func NewSandbox(o SandboxOptions) *Sandbox {
+func New(o Options) *Sandbox {
 	s := &Sandbox{cacheDir: o.CacheDir}
 	if s.cacheDir == "" {
 		base, err := os.UserCacheDir()
@@ -188,13 +191,13 @@ func (s *Sandbox) Enabled() bool { return s.enabled }
 // Why says, when Enabled is false, why not and how to fix it.
 func (s *Sandbox) Why() string { return s.why }
 
-// CacheDir is the persistent build cache directory, created by NewSandbox;
+// CacheDir is the persistent build cache directory, created by New;
 // a run writes it only when its RunSpec.Writable names it.
 func (s *Sandbox) CacheDir() string { return s.cacheDir }
 
-// SandboxStatus describes how runs are contained, for `lessonl doctor` and
+// Status describes how runs are contained, for `lessonl doctor` and
 // reports.
-type SandboxStatus struct {
+type Status struct {
 	Enabled   bool   `json:"enabled"`
 	Why       string `json:"why,omitempty"` // why not enabled, with the fix
 	Fix       string `json:"fix,omitempty"` // just the fix
@@ -210,8 +213,8 @@ type SandboxStatus struct {
 }
 
 // Status describes the sandbox's containment.
-func (s *Sandbox) Status() SandboxStatus {
-	st := SandboxStatus{Enabled: s.enabled, Why: s.why, Fix: s.fix, Bwrap: s.bwrap, UserNS: s.userns, CacheDir: s.cacheDir}
+func (s *Sandbox) Status() Status {
+	st := Status{Enabled: s.enabled, Why: s.why, Fix: s.fix, Bwrap: s.bwrap, UserNS: s.userns, CacheDir: s.cacheDir}
 	st.RlimitsEnforced = s.prlimit != ""
 	st.ProcessesCapped = true
 	if s.prlimit != "" {
@@ -499,10 +502,10 @@ func (s *Sandbox) bwrapArgs(spec RunSpec, prog string, extra []string) []string 
 	// prog keeps its own name (clang++ and busybox look at argv[0]); a
 	// symlink's target must be visible too, and bound first: bwrap cannot
 	// bind onto a symlink whose target does not exist yet.
-	if target, err := filepath.EvalSymlinks(prog); err == nil && target != prog && !underAny(target, visible) {
+	if target, err := filepath.EvalSymlinks(prog); err == nil && target != prog && !UnderAny(target, visible) {
 		ro = append(ro, target)
 	}
-	if !underAny(prog, visible) {
+	if !UnderAny(prog, visible) {
 		ro = append(ro, prog)
 	}
 	for _, p := range ro {
@@ -535,7 +538,7 @@ func (s *Sandbox) bwrapArgs(spec RunSpec, prog string, extra []string) []string 
 
 // isHidden reports whether p is under /tmp or a directory replaced by tmpfs.
 func (s *Sandbox) isHidden(p string) bool {
-	return underAny(p, append([]string{"/tmp"}, s.hidden...))
+	return UnderAny(p, append([]string{"/tmp"}, s.hidden...))
 }
 
 // env is the scrubbed environment of a run: nothing of ours leaks in.
@@ -826,7 +829,8 @@ func lookPathIn(name, dir string) (string, error) {
 	return filepath.Join(d, filepath.Base(p)), nil
 }
 
-func underAny(p string, dirs []string) bool {
+// UnderAny reports whether p is one of dirs or inside one of them.
+func UnderAny(p string, dirs []string) bool {
 	for _, d := range dirs {
 		if d == "" {
 			continue
@@ -843,14 +847,14 @@ func underAny(p string, dirs []string) bool {
 func hiddenDirs() []string {
 	var out []string
 	add := func(d string) {
-		if d == "" || d == "/" || underAny(d, out) {
+		if d == "" || d == "/" || UnderAny(d, out) {
 			return
 		}
 		rp, err := filepath.EvalSymlinks(d)
 		if err != nil {
 			return
 		}
-		if fi, err := os.Stat(rp); err != nil || !fi.IsDir() || rp == "/" || underAny(rp, out) {
+		if fi, err := os.Stat(rp); err != nil || !fi.IsDir() || rp == "/" || UnderAny(rp, out) {
 			return
 		}
 		out = append(out, rp)

@@ -12,5 +12,5 @@ func Apply(t Target, variant string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return l.apply(t, variant)
+	return l.Apply(t, variant)
 }

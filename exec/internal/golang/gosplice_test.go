@@ -1,0 +1,190 @@
+package golang
+
+import (
+	"bytes"
+	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lessonl/lessonl/exec/internal/core"
+
+	"golang.org/x/tools/txtar"
+)
+
+var updateGolden = flag.Bool("update-golden", false, "rewrite the want sections of testdata golden files")
+
+// The splice cases are txtar files: a comment with "target: NAME", the
+// package's files, the variant, and what splicing must give: want.go (the
+// target file with the variant in place, as measured), want_orig.go (the
+// test file with the original under its private name), want_apply.go (what
+// Apply gives an editor) or want_error.
+func TestSpliceGolden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/splice/*.txtar")
+	if len(files) == 0 {
+		t.Fatal("no testdata/splice cases")
+	}
+	for _, path := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
+			ar, err := txtar.ParseFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			target := ""
+			for _, l := range strings.Split(string(ar.Comment), "\n") {
+				if v, ok := strings.CutPrefix(l, "target: "); ok {
+					target = strings.TrimSpace(v)
+				}
+			}
+			dir := t.TempDir()
+			var variant, main string
+			for _, f := range ar.Files {
+				switch {
+				case f.Name == "variant":
+					variant = string(f.Data)
+				case strings.HasPrefix(f.Name, "want"):
+				default:
+					if main == "" {
+						main = filepath.Join(dir, f.Name)
+					}
+					if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			gf, err := readGoFile(main, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fd := findDecl(t, gf, target)
+			got := map[string]string{}
+			sp, err := spliceGo(gf, fd, loadGoPackage(gf), variant, spliceOpts{addImports: true, lineDirectives: true})
+			if err != nil {
+				got["want_error"] = err.Error() + "\n"
+			} else {
+				got["want.go"] = string(sp.file)
+				got["want_orig.go"] = string(sp.origCopy)
+				applied, err := goApply(core.Target{File: main, Func: target}, variant)
+				if err != nil {
+					t.Fatalf("Apply: %v", err)
+				}
+				got["want_apply.go"] = string(applied)
+				for name, src := range got {
+					if _, err := parser.ParseFile(token.NewFileSet(), name, src, 0); err != nil {
+						t.Errorf("%s does not parse: %v", name, err)
+					}
+				}
+			}
+			if *updateGolden {
+				var keep []txtar.File
+				for _, f := range ar.Files {
+					if !strings.HasPrefix(f.Name, "want") {
+						keep = append(keep, f)
+					}
+				}
+				for _, name := range []string{"want.go", "want_orig.go", "want_apply.go", "want_error"} {
+					if s, ok := got[name]; ok {
+						keep = append(keep, txtar.File{Name: name, Data: []byte(s)})
+					}
+				}
+				ar.Files = keep
+				if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want := map[string]string{}
+			for _, f := range ar.Files {
+				if strings.HasPrefix(f.Name, "want") {
+					want[f.Name] = string(f.Data)
+				}
+			}
+			for name := range mergeKeys(got, want) {
+				if got[name] != want[name] {
+					t.Errorf("%s differs (run with -update-golden to accept):\n--- got\n%s\n--- want\n%s", name, got[name], want[name])
+				}
+			}
+		})
+	}
+}
+
+func mergeKeys(a, b map[string]string) map[string]bool {
+	m := map[string]bool{}
+	for k := range a {
+		m[k] = true
+	}
+	for k := range b {
+		m[k] = true
+	}
+	return m
+}
+
+func findDecl(t testing.TB, gf *goFile, name string) *ast.FuncDecl {
+	for _, d := range gf.file.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && goFuncName(fd) == name {
+			return fd
+		}
+	}
+	t.Fatalf("no function %s in %s", name, gf.path)
+	return nil
+}
+
+// FuzzSplice splices arbitrary variants into arbitrary files: it must never
+// panic, and whatever it accepts must parse, define the target exactly once,
+// and keep the original callable under its private name.
+func FuzzSplice(f *testing.F) {
+	// The seed corpus is testdata/fuzz/FuzzSplice: the golden cases and
+	// odd layouts (CRLF, fences, a function sharing its line).
+	f.Fuzz(func(t *testing.T, orig, variant []byte) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "f.go")
+		if err := os.WriteFile(path, orig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		gf, err := readGoFile(path, nil)
+		if err != nil {
+			return
+		}
+		var fd *ast.FuncDecl
+		for _, d := range gf.file.Decls {
+			if d, ok := d.(*ast.FuncDecl); ok && d.Body != nil && d.Name.Name != "_" && d.Name.Name != "init" {
+				fd = d
+				break
+			}
+		}
+		if fd == nil {
+			return
+		}
+		sp, err := spliceGo(gf, fd, loadGoPackage(gf), string(variant), spliceOpts{lineDirectives: true})
+		if err != nil {
+			if _, ok := err.(*core.SpliceError); !ok {
+				t.Fatalf("error %T %v: want a *spliceError", err, err)
+			}
+			return
+		}
+		out, err := parser.ParseFile(token.NewFileSet(), "out.go", sp.file, 0)
+		if err != nil {
+			t.Fatalf("spliced file does not parse: %v\n%s", err, sp.file)
+		}
+		n := 0
+		for _, d := range out.Decls {
+			if d, ok := d.(*ast.FuncDecl); ok && declKey(d) == declKey(fd) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("spliced file defines %s %d times:\n%s", declKey(fd), n, sp.file)
+		}
+		oc, err := parser.ParseFile(token.NewFileSet(), "orig.go", sp.origCopy, 0)
+		if err != nil {
+			t.Fatalf("copy of the original does not parse: %v\n%s", err, sp.origCopy)
+		}
+		if !bytes.Contains(sp.origCopy, []byte(origPrefix+fd.Name.Name)) || len(oc.Decls) == 0 {
+			t.Fatalf("copy of the original lacks %s%s:\n%s", origPrefix, fd.Name.Name, sp.origCopy)
+		}
+	})
+}

@@ -50,18 +50,7 @@ func TestCxxMeasureVerdicts(t *testing.T) {
 	}
 	sleepMark := fmt.Sprintf("2000.%09d", rand.IntN(1e9))
 	t.Cleanup(func() {
-		for _, p := range escapes {
-			if _, err := os.Stat(p); err == nil {
-				os.Remove(p)
-				t.Errorf("a variant wrote %s outside its work directory", p)
-			}
-		}
-		if after := exectest.TreeHash(t, cxxDir); after != before {
-			t.Errorf("measuring changed files under %s", cxxDir)
-		}
-		if pids := exectest.PidsWith(sleepMark); len(pids) > 0 {
-			t.Errorf("the fork bomb's processes outlived the measurement: %v", pids)
-		}
+		exectest.Untouched(t, cxxDir, before, escapes, sleepMark)
 		dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), core.WorkPrefix()+"*"))
 		if len(dirs) > 0 {
 			t.Errorf("measurements left work directories %v", dirs)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lessonl/lessonl/exec/internal/core"
+	"github.com/lessonl/lessonl/exec/internal/exectest"
 
 	"golang.org/x/tools/txtar"
 )
@@ -26,32 +27,8 @@ func TestCxxSpliceGolden(t *testing.T) {
 	}
 	for _, path := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
-			ar, err := txtar.ParseFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			target := ""
-			for _, l := range strings.Split(string(ar.Comment), "\n") {
-				if v, ok := strings.CutPrefix(l, "target: "); ok {
-					target = strings.TrimSpace(v)
-				}
-			}
-			dir := t.TempDir()
-			var variant, main string
-			for _, f := range ar.Files {
-				switch {
-				case f.Name == "variant":
-					variant = string(f.Data)
-				case strings.HasPrefix(f.Name, "want"):
-				default:
-					if main == "" {
-						main = filepath.Join(dir, f.Name)
-					}
-					if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			c := exectest.ReadSpliceCase(t, path)
+			ar, target, variant, main := c.Archive, c.Target, c.Variant, c.Main
 			lang := core.LangName(main)
 			cf, err := readCxxFile(main, nil, lang)
 			if err != nil {

@@ -1,3 +1,4 @@
+// Package exectest holds the test helpers the runner's packages share.
 package exectest
 
 import (
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/tools/txtar"
 )
 
 // TreeHash hashes every file under dir, to prove a measurement changed none.
@@ -88,4 +91,65 @@ func WriteTree(t testing.TB, dir string, files map[string]string) map[string]str
 		paths[name] = p
 	}
 	return paths
+}
+
+// Untouched checks, at the end of a test that measured hostile variants,
+// what they could have touched: the files of escapes (removed when a
+// variant wrote one), the tree under dir (TreeHash before was before), and
+// processes whose command line carries mark (a fork bomb's).
+func Untouched(t *testing.T, dir, before string, escapes []string, mark string) {
+	t.Helper()
+	for _, p := range escapes {
+		if _, err := os.Stat(p); err == nil {
+			os.Remove(p)
+			t.Errorf("a variant wrote %s outside its work directory", p)
+		}
+	}
+	if after := TreeHash(t, dir); after != before {
+		t.Errorf("measuring changed files under %s", dir)
+	}
+	if pids := PidsWith(mark); len(pids) > 0 {
+		t.Errorf("the fork bomb's processes outlived the measurement: %v", pids)
+	}
+}
+
+// SpliceCase is a txtar splice case written out: a comment with "target:
+// NAME", the target file first, the other files, the variant and want*
+// sections (left in the archive).
+type SpliceCase struct {
+	Archive *txtar.Archive
+	Target  string // the function to replace
+	Variant string
+	Main    string // the target file, written into a temporary directory with the others
+}
+
+// ReadSpliceCase parses the case at path and writes its files.
+func ReadSpliceCase(t *testing.T, path string) SpliceCase {
+	t.Helper()
+	ar, err := txtar.ParseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := SpliceCase{Archive: ar}
+	for _, l := range strings.Split(string(ar.Comment), "\n") {
+		if v, ok := strings.CutPrefix(l, "target: "); ok {
+			c.Target = strings.TrimSpace(v)
+		}
+	}
+	dir := t.TempDir()
+	for _, f := range ar.Files {
+		switch {
+		case f.Name == "variant":
+			c.Variant = string(f.Data)
+		case strings.HasPrefix(f.Name, "want"):
+		default:
+			if c.Main == "" {
+				c.Main = filepath.Join(dir, f.Name)
+			}
+			if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return c
 }

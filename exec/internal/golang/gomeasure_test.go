@@ -121,18 +121,7 @@ func TestMeasureVerdicts(t *testing.T) {
 		if n := conns.Load(); n > 0 {
 			t.Errorf("a variant reached the test's listener %d times", n)
 		}
-		for _, p := range escapes {
-			if _, err := os.Stat(p); err == nil {
-				os.Remove(p)
-				t.Errorf("a variant wrote %s outside its work directory", p)
-			}
-		}
-		if after := exectest.TreeHash(t, runnerDir); after != before {
-			t.Errorf("measuring changed files under %s", runnerDir)
-		}
-		if pids := exectest.PidsWith(sleepMark); len(pids) > 0 {
-			t.Errorf("the fork bomb's processes outlived the measurement: %v", pids)
-		}
+		exectest.Untouched(t, runnerDir, before, escapes, sleepMark)
 		dirs, procs := measureLeftovers()
 		if len(dirs) > 0 || len(procs) > 0 {
 			t.Errorf("measurements left work directories %v and processes %v", dirs, procs)

@@ -28,7 +28,7 @@ func TestCxxSpliceGolden(t *testing.T) {
 	for _, path := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
 			c := exectest.ReadSpliceCase(t, path)
-			ar, target, variant, main := c.Archive, c.Target, c.Variant, c.Main
+			target, variant, main := c.Target, c.Variant, c.Main
 			lang := core.LangName(main)
 			cf, err := readCxxFile(main, nil, lang)
 			if err != nil {
@@ -56,29 +56,10 @@ func TestCxxSpliceGolden(t *testing.T) {
 				compileCheck(t, lang, applied)
 			}
 			if *updateCxxGolden {
-				var keep []txtar.File
-				for _, f := range ar.Files {
-					if !strings.HasPrefix(f.Name, "want") {
-						keep = append(keep, f)
-					}
-				}
-				for _, name := range []string{"want", "want_apply", "want_error"} {
-					if g, ok := got[name]; ok {
-						keep = append(keep, txtar.File{Name: name, Data: []byte(g)})
-					}
-				}
-				ar.Files = keep
-				if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				c.Update(t, got, "want", "want_apply", "want_error")
 				return
 			}
-			want := map[string]string{}
-			for _, f := range ar.Files {
-				if strings.HasPrefix(f.Name, "want") {
-					want[f.Name] = string(f.Data)
-				}
-			}
+			want := c.Want()
 			if len(want) == 0 {
 				t.Fatal("no want sections (run with -update-golden to create them)")
 			}

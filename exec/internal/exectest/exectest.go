@@ -117,6 +117,7 @@ func Untouched(t *testing.T, dir, before string, escapes []string, mark string) 
 // NAME", the target file first, the other files, the variant and want*
 // sections (left in the archive).
 type SpliceCase struct {
+	Path    string
 	Archive *txtar.Archive
 	Target  string // the function to replace
 	Variant string
@@ -130,7 +131,7 @@ func ReadSpliceCase(t *testing.T, path string) SpliceCase {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := SpliceCase{Archive: ar}
+	c := SpliceCase{Path: path, Archive: ar}
 	for _, l := range strings.Split(string(ar.Comment), "\n") {
 		if v, ok := strings.CutPrefix(l, "target: "); ok {
 			c.Target = strings.TrimSpace(v)
@@ -152,4 +153,36 @@ func ReadSpliceCase(t *testing.T, path string) SpliceCase {
 		}
 	}
 	return c
+}
+
+// Want returns the case's want sections by name.
+func (c SpliceCase) Want() map[string]string {
+	want := map[string]string{}
+	for _, f := range c.Archive.Files {
+		if strings.HasPrefix(f.Name, "want") {
+			want[f.Name] = string(f.Data)
+		}
+	}
+	return want
+}
+
+// Update rewrites the case's file with got as its want sections, in the
+// order names gives (-update-golden).
+func (c SpliceCase) Update(t *testing.T, got map[string]string, names ...string) {
+	t.Helper()
+	var keep []txtar.File
+	for _, f := range c.Archive.Files {
+		if !strings.HasPrefix(f.Name, "want") {
+			keep = append(keep, f)
+		}
+	}
+	for _, name := range names {
+		if s, ok := got[name]; ok {
+			keep = append(keep, txtar.File{Name: name, Data: []byte(s)})
+		}
+	}
+	c.Archive.Files = keep
+	if err := os.WriteFile(c.Path, txtar.Format(c.Archive), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -13,8 +13,6 @@ import (
 
 	"github.com/lessonl/lessonl/exec/internal/core"
 	"github.com/lessonl/lessonl/exec/internal/exectest"
-
-	"golang.org/x/tools/txtar"
 )
 
 var updateGolden = flag.Bool("update-golden", false, "rewrite the want sections of testdata golden files")
@@ -32,7 +30,7 @@ func TestSpliceGolden(t *testing.T) {
 	for _, path := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
 			c := exectest.ReadSpliceCase(t, path)
-			ar, target, variant, main := c.Archive, c.Target, c.Variant, c.Main
+			target, variant, main := c.Target, c.Variant, c.Main
 			gf, err := readGoFile(main, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -57,29 +55,10 @@ func TestSpliceGolden(t *testing.T) {
 				}
 			}
 			if *updateGolden {
-				var keep []txtar.File
-				for _, f := range ar.Files {
-					if !strings.HasPrefix(f.Name, "want") {
-						keep = append(keep, f)
-					}
-				}
-				for _, name := range []string{"want.go", "want_orig.go", "want_apply.go", "want_error"} {
-					if s, ok := got[name]; ok {
-						keep = append(keep, txtar.File{Name: name, Data: []byte(s)})
-					}
-				}
-				ar.Files = keep
-				if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				c.Update(t, got, "want.go", "want_orig.go", "want_apply.go", "want_error")
 				return
 			}
-			want := map[string]string{}
-			for _, f := range ar.Files {
-				if strings.HasPrefix(f.Name, "want") {
-					want[f.Name] = string(f.Data)
-				}
-			}
+			want := c.Want()
 			for name := range mergeKeys(got, want) {
 				if got[name] != want[name] {
 					t.Errorf("%s differs (run with -update-golden to accept):\n--- got\n%s\n--- want\n%s", name, got[name], want[name])

@@ -172,7 +172,10 @@ func Measure(ctx context.Context, l Language, t Target, variant string, opts Opt
 		Log: slog.With("file", t.File, "func", t.Func),
 	}
 	start := time.Now()
-	rep, err := l.Measure(m)
+	steps, rep, err := l.Start(m)
+	if err == nil && steps != nil {
+		rep, err = runSteps(steps, rep)
+	}
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:

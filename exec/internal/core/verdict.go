@@ -144,7 +144,13 @@ func (m *Measurement) Timed(rep *Report, run TimeRound, verified bool) (ok bool,
 // verdict yet: why says what evidence was missing.
 func EndUnverified(rep *Report, verified bool, why string) {
 	if !verified && rep.Verdict == "" {
-		rep.Verdict = Unverified
-		rep.Detail = "correctness could not be checked: " + why + "\n" + rep.Detail
+		Unverifiable(rep, why+"\n"+rep.Detail)
 	}
+}
+
+// Unverifiable is the verdict of a variant whose correctness could not be
+// checked; why says what was missing.
+func Unverifiable(rep *Report, why string) {
+	rep.Verdict = Unverified
+	rep.Detail = "correctness could not be checked: " + why
 }

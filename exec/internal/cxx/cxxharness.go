@@ -30,38 +30,47 @@ type harnessSide struct {
 	out  string // {out}
 }
 
-// runHarness checks and times the variant with the project's own commands
+// harnessSteps check and time the variant with the project's own commands
 // (lessonl.toml [harness]), each side in its own sandboxed copy of the
 // project.
-func (r *cxxRun) runHarness() (*core.Report, error) {
+type harnessSteps struct {
+	*cxxRun
+	orig, vari *harnessSide
+}
+
+// cmdTimeout is the harness's timeout, else def.
+func (r *harnessSteps) cmdTimeout(def time.Duration) time.Duration {
+	if h := r.s.harness; h.timeout > 0 {
+		return h.timeout
+	}
+	return def
+}
+
+// Build copies the project for each side and runs the build command on both.
+func (r *harnessSteps) Build() (bool, error) {
 	h := r.s.harness
 	rep := r.rep
 	rel, err := filepath.Rel(r.s.root, r.f.abs)
 	if err != nil || strings.HasPrefix(rel, "..") {
-		return nil, fmt.Errorf("%s is outside the project root %s", r.m.T.File, r.s.root)
+		return false, fmt.Errorf("%s is outside the project root %s", r.m.T.File, r.s.root)
 	}
 	sides := []*harnessSide{{name: "original", dir: r.path("orig")}, {name: "variant", dir: r.path("variant")}}
 	contents := [][]byte{r.f.src, r.sp.variant}
 	for i, s := range sides {
 		if err := copyProject(r.s.root, s.dir, h); err != nil {
-			return nil, err
+			return false, err
 		}
 		s.file = filepath.Join(s.dir, rel)
 		s.out = filepath.Join(s.dir, "lessonl.out")
 		if err := os.MkdirAll(filepath.Dir(s.file), 0o755); err != nil {
-			return nil, fmt.Errorf("couldn't write the project's copy: %w", err)
+			return false, fmt.Errorf("couldn't write the project's copy: %w", err)
 		}
 		if err := os.WriteFile(s.file, contents[i], 0o644); err != nil {
-			return nil, fmt.Errorf("couldn't write the project's copy: %w", err)
+			return false, fmt.Errorf("couldn't write the project's copy: %w", err)
 		}
 	}
-	orig, vari := sides[0], sides[1]
-	cmdTimeout := func(def time.Duration) time.Duration {
-		if h.timeout > 0 {
-			return h.timeout
-		}
-		return def
-	}
+	r.orig, r.vari = sides[0], sides[1]
+	orig, vari := r.orig, r.vari
 	// Build both at once.
 	if h.Build != "" {
 		var wg sync.WaitGroup
@@ -72,74 +81,79 @@ func (r *cxxRun) runHarness() (*core.Report, error) {
 			wg.Add(1)
 			go func(i int, s *harnessSide) {
 				defer wg.Done()
-				outs[i], ress[i], errs[i] = r.harnessCmd(s, h.Build, cmdTimeout(r.m.Remaining()))
+				outs[i], ress[i], errs[i] = r.harnessCmd(s, h.Build, r.cmdTimeout(r.m.Remaining()))
 			}(i, s)
 		}
 		wg.Wait()
 		for _, err := range errs {
 			if err != nil {
-				return nil, err
+				return false, err
 			}
 		}
 		if ress[0].ExitCode != 0 {
-			return nil, fmt.Errorf("the harness's build command fails on the original (%s): %s; fix build in %s",
+			return false, fmt.Errorf("the harness's build command fails on the original (%s): %s; fix build in %s",
 				exitText(ress[0]), core.FirstLines(r.cleanHarness(outs[0], orig), 20), r.s.config.Path)
 		}
 		if ress[1].ExitCode != 0 {
 			rep.Verdict, rep.Detail = core.BuildFailed, "the variant does not build with the project's harness:\n"+core.FirstLines(r.cleanHarness(outs[1], vari), 30)
-			return rep, nil
+			return true, nil
 		}
 	}
-	verified := false
+	return false, nil
+}
+
+// Check runs the test command on both sides: it must pass on the original.
+func (r *harnessSteps) Check() (bool, string, bool, error) {
+	h := r.s.harness
+	rep := r.rep
+	orig, vari := r.orig, r.vari
+	noTest := "the harness in " + r.s.config.Path + " has no test command; add one whose exit status is 0 when the function is right"
 	if h.Test != "" {
-		limit := cmdTimeout(min(max(r.m.Remaining()/3, 10*time.Second), 2*time.Minute))
+		limit := r.cmdTimeout(min(max(r.m.Remaining()/3, 10*time.Second), 2*time.Minute))
 		out, res, err := r.harnessCmd(orig, h.Test, limit)
 		if err != nil {
-			return nil, err
+			return false, "", false, err
 		}
 		if res.ExitCode != 0 {
-			return nil, fmt.Errorf("the harness's test command fails on the original (%s): %s; fix test in %s so it passes on the original",
+			return false, "", false, fmt.Errorf("the harness's test command fails on the original (%s): %s; fix test in %s so it passes on the original",
 				exitText(res), core.FirstLines(r.cleanHarness(out, orig), 20), r.s.config.Path)
 		}
 		out, res, err = r.harnessCmd(vari, h.Test, limit)
 		if err != nil {
-			return nil, err
+			return false, "", false, err
 		}
 		name := ProjectConfigName + " test: " + h.Test
 		switch {
 		case res.TimedOut:
 			rep.Verdict, rep.Detail = core.Timeout, fmt.Sprintf("the variant did not finish the project's test (%s) within %v", h.Test, limit)
-			return rep, nil
+			return false, "", true, nil
 		case res.Signal != "":
 			rep.Verdict = core.Crashed
 			rep.Detail = fmt.Sprintf("the variant crashed in the project's test (%s): killed by signal %s\n%s", h.Test, res.Signal, core.FirstLines(lastLines(r.cleanHarness(out, vari), 20), 20))
 			rep.Failure = &core.Failure{Test: name, Original: "PASS", Variant: core.FirstLines(out, 30)}
-			return rep, nil
+			return false, "", true, nil
 		case res.ExitCode != 0:
 			rep.Verdict = core.Incorrect
 			rep.Detail = fmt.Sprintf("the project's test (%s) passes on the original and fails on the variant (exit status %d):\n%s", h.Test, res.ExitCode, core.FirstLines(lastLines(r.cleanHarness(out, vari), 30), 30))
 			rep.Failure = &core.Failure{Test: name, Original: "PASS", Variant: core.FirstLines(lastLines(out, 30), 30)}
-			return rep, nil
+			return false, "", true, nil
 		}
 		rep.Checks.Tests = []string{name}
-		verified = true
+		return true, "", false, nil
 	}
-	note := ""
-	if h.Bench != "" {
-		if err := r.harnessTiming(orig, vari, verified); err != nil {
-			return nil, err
-		}
-	} else {
-		note = "not timed: the harness has no bench command"
-		if verified {
-			rep.Verdict = core.Unverified
-			rep.Detail = "correct (the project's test passes), but " + note + "; add bench to " + r.s.config.Path
-			return rep, nil
-		}
+	return false, noTest, false, nil
+}
+
+// Time runs the bench command on both sides, when there is one.
+func (r *harnessSteps) Time(verified bool) error {
+	if r.s.harness.Bench != "" {
+		return r.harnessTiming(r.orig, r.vari, verified)
 	}
-	core.EndUnverified(rep, verified, "the harness in "+r.s.config.Path+" has no test command; add one whose exit status is 0 when the function is right")
-	_ = note
-	return rep, nil
+	if verified {
+		r.rep.Verdict = core.Unverified
+		r.rep.Detail = "correct (the project's test passes), but not timed: the harness has no bench command; add bench to " + r.s.config.Path
+	}
+	return nil
 }
 
 func exitText(res sandbox.RunResult) string {
@@ -197,7 +211,7 @@ func (r *cxxRun) cleanHarness(out string, s *harnessSide) string {
 }
 
 // harnessTiming runs the bench command on both copies, A B then B A.
-func (r *cxxRun) harnessTiming(orig, vari *harnessSide, verified bool) error {
+func (r *harnessSteps) harnessTiming(orig, vari *harnessSide, verified bool) error {
 	rep := r.rep
 	h := r.s.harness
 	limit := min(max(r.m.Remaining()/4, 10*time.Second), time.Minute)

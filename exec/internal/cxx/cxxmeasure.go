@@ -173,14 +173,18 @@ type cxxRun struct {
 	ext string   // extension of the copies: ".c" or ".cpp"
 }
 
-func (l Lang) Measure(m *core.Measurement) (*core.Report, error) {
+// Start is the start of a C or C++ measurement: the target found, the
+// variant spliced in, and the steps of the project's harness when
+// lessonl.toml declares one, else of the generated driver, else of a
+// variant that can only be compiled.
+func (l Lang) Start(m *core.Measurement) (core.Steps, *core.Report, error) {
 	f, fn, err := l.target(m.T)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s, err := cxxSettingsFor(f.abs, f.lang, fn.name, m.Opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r := &cxxRun{m: m, f: f, fn: fn, s: s, ext: ".cpp",
 		rep: &core.Report{Lang: f.lang, Func: fn.name, Sandboxed: m.Sandbox.Enabled()}}
@@ -193,19 +197,20 @@ func (l Lang) Measure(m *core.Measurement) (*core.Report, error) {
 		}
 	}
 	if r.sp, err = spliceCxx(f, fn, m.Variant); err != nil {
-		return core.SpliceFailed(r.rep, err)
+		rep, err := core.SpliceFailed(r.rep, err)
+		return nil, rep, err
 	}
 	if s.harness != nil {
-		return r.runHarness()
+		return &harnessSteps{cxxRun: r}, r.rep, nil
 	}
 	plan, why := planCxx(f, fn, s)
 	if err := r.writeCopies(plan); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if why != nil {
-		return r.unverified(why)
+		return &compileOnly{cxxRun: r, why: why}, r.rep, nil
 	}
-	return r.driver(plan)
+	return &driverSteps{cxxRun: r, plan: plan}, r.rep, nil
 }
 
 // Files of the work directory.
@@ -337,26 +342,38 @@ func (r *cxxRun) cleanOutput(out string) string {
 
 // unverified is the verdict when no driver can call the function and no
 // harness is declared: the variant must still compile.
-func (r *cxxRun) unverified(why error) (*core.Report, error) {
+type compileOnly struct {
+	*cxxRun
+	why error // why no driver can call the function
+}
+
+// Build compiles both copies on their own.
+func (r *compileOnly) Build() (bool, error) {
 	out, err := r.syntaxCheck(r.varCopy())
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	if out != "" {
 		oout, err := r.syntaxCheck(r.origCopy())
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		if oout != "" {
-			return nil, r.origDoesNotCompile(oout)
+			return false, r.origDoesNotCompile(oout)
 		}
 		core.FailBuild(r.rep, "", r.cleanOutput(out))
-		return r.rep, nil
+		return true, nil
 	}
-	r.rep.Verdict = core.Unverified
-	r.rep.Detail = fmt.Sprintf("correctness could not be checked: the generated driver cannot call %s: %v.\n%s", r.fn.name, why, r.harnessHint())
-	return r.rep, nil
+	return false, nil
 }
+
+// Check can only say why it cannot.
+func (r *compileOnly) Check() (bool, string, bool, error) {
+	core.Unverifiable(r.rep, fmt.Sprintf("the generated driver cannot call %s: %v.\n%s", r.fn.name, r.why, r.harnessHint()))
+	return false, "", true, nil
+}
+
+func (r *compileOnly) Time(bool) error { return nil }
 
 // harnessHint tells the user how to declare a harness.
 func (r *cxxRun) harnessHint() string {
@@ -373,52 +390,67 @@ bench = "{out} bench"   # prints lines "lessonl-time-ns: N" (N ns per call), or 
 		where, r.s.compiler, strings.TrimSuffix(filepath.Base(r.f.path), filepath.Ext(r.f.path)), r.ext, lastName(r.fn.base))
 }
 
-// driver checks and times the variant with the generated driver.
-func (r *cxxRun) driver(p *cxxPlan) (*core.Report, error) {
-	rep := r.rep
+// driverSteps check and time the variant with the generated driver.
+type driverSteps struct {
+	*cxxRun
+	plan *cxxPlan
+	bin  string // the driver
+	note string // what the differential check could not do, for the summary
+}
+
+// Build builds the driver and, when that fails, blames the variant, the
+// original or the driver.
+func (r *driverSteps) Build() (bool, error) {
+	rep, p := r.rep, r.plan
 	start := time.Now()
 	bin, out, err := r.buildDriver(p, false)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
+	r.bin = bin
 	r.m.Log.Debug("built the driver", "took", time.Since(start), "failed", out != "")
-	if out != "" {
-		blamed, origAlone, err := r.blameVariant()
-		if err != nil || blamed {
-			return rep, err
-		}
-		// Does the driver build with the original on both sides? Then the
-		// variant is at fault: it breaks only where it is used (a template,
-		// a call), or the original needs the driver's headers too.
-		_, aaOut, err := r.buildDriver(p, true)
-		if err != nil {
-			return nil, err
-		}
-		if aaOut == "" {
-			where := " where it is called"
-			if origAlone != "" {
-				where = ""
-			}
-			core.FailBuild(rep, where, r.cleanOutput(out))
-			return rep, nil
-		}
-		if origAlone != "" {
-			return nil, r.origDoesNotCompile(origAlone)
-		}
-		rep.Verdict = core.Unverified
-		std := ""
-		for _, f := range r.s.allFlags() {
-			if r.f.lang == "cpp" && (f == "-std=c++98" || f == "-std=c++03" || f == "-std=c++11" || f == "-std=c++14" || f == "-std=gnu++11" || f == "-std=gnu++14") {
-				std = " (it needs -std=c++17 or later; the flags say " + f + ")"
-			}
-		}
-		rep.Detail = fmt.Sprintf("correctness could not be checked: the generated driver does not compile for %s%s:\n%s\n%s", r.fn.name, std, r.cleanOutput(aaOut), r.harnessHint())
-		return rep, nil
+	if out == "" {
+		return false, nil
 	}
+	blamed, origAlone, err := r.blameVariant()
+	if err != nil || blamed {
+		return blamed, err
+	}
+	// Does the driver build with the original on both sides? Then the
+	// variant is at fault: it breaks only where it is used (a template,
+	// a call), or the original needs the driver's headers too.
+	_, aaOut, err := r.buildDriver(p, true)
+	if err != nil {
+		return false, err
+	}
+	if aaOut == "" {
+		where := " where it is called"
+		if origAlone != "" {
+			where = ""
+		}
+		core.FailBuild(rep, where, r.cleanOutput(out))
+		return true, nil
+	}
+	if origAlone != "" {
+		return false, r.origDoesNotCompile(origAlone)
+	}
+	std := ""
+	for _, f := range r.s.allFlags() {
+		if r.f.lang == "cpp" && (f == "-std=c++98" || f == "-std=c++03" || f == "-std=c++11" || f == "-std=c++14" || f == "-std=gnu++11" || f == "-std=gnu++14") {
+			std = " (it needs -std=c++17 or later; the flags say " + f + ")"
+		}
+	}
+	core.Unverifiable(rep, fmt.Sprintf("the generated driver does not compile for %s%s:\n%s\n%s", r.fn.name, std, r.cleanOutput(aaOut), r.harnessHint()))
+	return true, nil
+}
+
+// Check runs the driver's differential check.
+func (r *driverSteps) Check() (bool, string, bool, error) {
+	rep := r.rep
 	phase := time.Now()
-	res, done, err := r.differential(bin)
+	res, done, err := r.differential(r.bin)
 	if err != nil || done {
-		return rep, err
+		return false, "", done, err
 	}
 	r.m.Log.Debug("differential check", "took", time.Since(phase), "cases", res.Cases)
 	verified := res.Cases-res.Panics >= cxxMinCases
@@ -441,13 +473,18 @@ func (r *cxxRun) driver(p *cxxPlan) (*core.Report, error) {
 	if res.Status == "unstable" {
 		verified = false
 	}
-	phase = time.Now()
-	if err := r.timing(bin, p, verified, note); err != nil {
-		return nil, err
+	r.note = note
+	return verified, note, false, nil
+}
+
+// Time runs the driver's A/B timing.
+func (r *driverSteps) Time(verified bool) error {
+	phase := time.Now()
+	if err := r.timing(r.bin, r.plan, verified, r.note); err != nil {
+		return err
 	}
-	r.m.Log.Debug("timing", "took", time.Since(phase), "rounds", rep.Checks.Rounds)
-	core.EndUnverified(rep, verified, note)
-	return rep, nil
+	r.m.Log.Debug("timing", "took", time.Since(phase), "rounds", r.rep.Checks.Rounds)
+	return nil
 }
 
 // buildDriver builds the driver binary (through the build cache). aa puts

@@ -47,16 +47,18 @@ type goRun struct {
 	noInputs string   // why inputs cannot be generated, or ""
 }
 
-func (Lang) Measure(m *core.Measurement) (*core.Report, error) {
+// Start is the start of a Go measurement: the target found, the variant
+// spliced in, the generated files written.
+func (Lang) Start(m *core.Measurement) (core.Steps, *core.Report, error) {
 	gf, fd, err := goTarget(m.T)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if strings.HasSuffix(gf.abs, "_test.go") {
-		return nil, fmt.Errorf("%s is a test file; name a function of the package itself", m.T.File)
+		return nil, nil, fmt.Errorf("%s is a test file; name a function of the package itself", m.T.File)
 	}
 	if ok, err := buildContext().MatchFile(filepath.Dir(gf.abs), filepath.Base(gf.abs)); err == nil && !ok {
-		return nil, fmt.Errorf("%s is left out of builds on this system by its build constraints (file name suffix or //go:build line); measure it where it builds, or add the tags to GOFLAGS", m.T.File)
+		return nil, nil, fmt.Errorf("%s is left out of builds on this system by its build constraints (file name suffix or //go:build line); measure it where it builds, or add the tags to GOFLAGS", m.T.File)
 	}
 	g := &goRun{
 		m: m, gf: gf, fd: fd, idx: loadGoPackage(gf),
@@ -66,12 +68,13 @@ func (Lang) Measure(m *core.Measurement) (*core.Report, error) {
 	}
 	g.sp, err = spliceGo(gf, g.fd, g.idx, m.Variant, spliceOpts{addImports: true, lineDirectives: true})
 	if err != nil {
-		return core.SpliceFailed(g.rep, err)
+		rep, err := core.SpliceFailed(g.rep, err)
+		return nil, rep, err
 	}
 	if err := g.prepare(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return g.run()
+	return g, g.rep, nil
 }
 
 // prepare writes the generated files and the two overlays.
@@ -132,7 +135,9 @@ func (g *goRun) overlay(name string, gen bool, target string) (string, error) {
 	return p, nil
 }
 
-func (g *goRun) run() (*core.Report, error) {
+// Build builds the package's test binary twice, with the original and with
+// the variant, and blames a failed build on its cause.
+func (g *goRun) Build() (done bool, err error) {
 	rep := g.rep
 	start := time.Now()
 	origTarget := ""
@@ -141,11 +146,11 @@ func (g *goRun) run() (*core.Report, error) {
 	}
 	origOv, err := g.overlay("orig.json", true, origTarget)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	varOv, err := g.overlay("variant.json", true, "variant.go")
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	g.origBin = filepath.Join(g.m.Work, "orig.test")
 	g.varBin = filepath.Join(g.m.Work, "variant.test")
@@ -155,46 +160,45 @@ func (g *goRun) run() (*core.Report, error) {
 	var origOut, varOut string
 	var origErr, varErr error
 	wg.Add(2)
-	go func() { defer wg.Done(); origOut, origErr = g.build(g.origBin, origOv) }()
-	go func() { defer wg.Done(); varOut, varErr = g.build(g.varBin, varOv) }()
+	go func() { defer wg.Done(); origOut, origErr = g.goTestC(g.origBin, origOv) }()
+	go func() { defer wg.Done(); varOut, varErr = g.goTestC(g.varBin, varOv) }()
 	wg.Wait()
-	phase := time.Now()
 	g.m.Log.Debug("built", "took", time.Since(start))
 	if err := g.m.Check(); err != nil {
-		return nil, err
+		return false, err
 	}
 	if origErr != nil {
-		return nil, origErr
+		return false, origErr
 	}
 	if varErr != nil {
-		return nil, varErr
+		return false, varErr
 	}
 	if origOut != "" {
 		// Our generated files are the likely cause if the package builds
 		// without them; else the package itself does not build.
 		plain, _ := g.overlay("plain.json", false, origTarget)
-		if out, err := g.build(g.origBin+".plain", plain); err == nil && out == "" {
-			return nil, fmt.Errorf("couldn't build the test harness for %s (please report this): %s", rep.Func, core.FirstLines(origOut, 20))
+		if out, err := g.goTestC(g.origBin+".plain", plain); err == nil && out == "" {
+			return false, fmt.Errorf("couldn't build the test harness for %s (please report this): %s", rep.Func, core.FirstLines(origOut, 20))
 		}
 		if strings.Contains(origOut, "GOPROXY=off") || strings.Contains(origOut, "module lookup disabled") {
-			return nil, fmt.Errorf("couldn't build the original package: a module it needs is not downloaded, and builds run without network: %s; run `go mod download` in the module first", core.FirstLines(origOut, 5))
+			return false, fmt.Errorf("couldn't build the original package: a module it needs is not downloaded, and builds run without network: %s; run `go mod download` in the module first", core.FirstLines(origOut, 5))
 		}
-		return nil, fmt.Errorf("couldn't build the original package: %s; fix the package so `go test -c` builds it", core.FirstLines(origOut, 20))
+		return false, fmt.Errorf("couldn't build the original package: %s; fix the package so `go test -c` builds it", core.FirstLines(origOut, 20))
 	}
 	if varOut != "" {
 		// Does the variant build without our test files? Then only the
 		// differential check is impossible; else the variant is at fault.
 		plain, _ := g.overlay("variant-plain.json", false, "variant.go")
-		out, err := g.build(g.varBin+".plain", plain)
+		out, err := g.goTestC(g.varBin+".plain", plain)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		if out != "" {
 			core.FailBuild(rep, "", cleanBuildOutput(out, g.pkgDir))
-			return rep, nil
+			return true, nil
 		}
 		if err := g.m.Check(); err != nil {
-			return nil, err
+			return false, err
 		}
 		// Keep the tests and the package benchmarks: build without the
 		// generated files, on both sides, so they time the same code.
@@ -202,21 +206,26 @@ func (g *goRun) run() (*core.Report, error) {
 		g.varBin += ".plain"
 		plainOrig, _ := g.overlay("plain.json", false, origTarget)
 		g.origBin += ".plain"
-		if out, err := g.build(g.origBin, plainOrig); err != nil || out != "" {
+		if out, err := g.goTestC(g.origBin, plainOrig); err != nil || out != "" {
 			if err != nil {
-				return nil, err
+				return false, err
 			}
-			return nil, fmt.Errorf("couldn't build the original package: %s", core.FirstLines(out, 20))
+			return false, fmt.Errorf("couldn't build the original package: %s", core.FirstLines(out, 20))
 		}
 	}
+	return false, nil
+}
 
-	// Correctness: generated inputs first (its watchdog stops endless loops
-	// fast), then the package's own tests.
+// Check runs the generated comparison (its watchdog stops endless loops
+// fast), then the package's own tests.
+func (g *goRun) Check() (verified bool, why string, done bool, err error) {
+	rep := g.rep
+	phase := time.Now()
 	cases, panics := 0, 0
 	if g.noDiff == "" {
 		res, done, err := g.differential()
 		if err != nil || done {
-			return rep, err
+			return false, "", done, err
 		}
 		if res != nil {
 			cases, panics = res.Cases, res.Panics
@@ -240,20 +249,13 @@ func (g *goRun) run() (*core.Report, error) {
 	if len(g.tests) > 0 {
 		done, err := g.packageTests()
 		if err != nil || done {
-			return rep, err
+			return false, "", done, err
 		}
 	}
 	g.m.Log.Debug("package tests", "took", time.Since(phase), "tests", g.tests)
-	phase = time.Now()
-	verified := len(rep.Checks.Tests) > 0 || cases-panics >= minDiffCases
-
-	// Timing.
-	if _, err := g.timing(verified); err != nil {
-		return nil, err
-	}
-	g.m.Log.Debug("timing", "took", time.Since(phase), "rounds", rep.Checks.Rounds)
-	if !verified && rep.Verdict == "" {
-		why := "no package test exercises it"
+	verified = len(rep.Checks.Tests) > 0 || cases-panics >= minDiffCases
+	if !verified {
+		why = "no package test exercises it"
 		if len(g.tests) > 0 {
 			why = "the package's tests that call it (" + strings.Join(g.tests, ", ") + ") did not run"
 		}
@@ -265,9 +267,18 @@ func (g *goRun) run() (*core.Report, error) {
 		if len(g.tests) == 0 {
 			why += "; add a test that calls " + rep.Func
 		}
-		core.EndUnverified(rep, verified, why)
 	}
-	return rep, nil
+	return verified, why, false, nil
+}
+
+// Time times both sides (timing).
+func (g *goRun) Time(verified bool) error {
+	phase := time.Now()
+	if _, err := g.timing(verified); err != nil {
+		return err
+	}
+	g.m.Log.Debug("timing", "took", time.Since(phase), "rounds", g.rep.Checks.Rounds)
+	return nil
 }
 
 // goEnv is the environment of builds: the user's own Go settings that shape
@@ -282,10 +293,10 @@ func goEnv() []string {
 	return append(env, "GOPROXY=off", "GOSUMDB=off", "GOTOOLCHAIN=local")
 }
 
-// build runs `go test -c` with an overlay in the sandbox. out is the build's
-// output when it failed, "" when the binary was built; err is for what stops
+// goTestC runs `go test -c` with an overlay in the sandbox. out is the
+// build's output when it failed, "" when the binary was built; err is for what stops
 // the measurement.
-func (g *goRun) build(bin, overlay string) (string, error) {
+func (g *goRun) goTestC(bin, overlay string) (string, error) {
 	var buf core.LockedBuffer
 	left := g.m.Remaining()
 	spec := goSpec(sandbox.RunSpec{

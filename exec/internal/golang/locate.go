@@ -1,3 +1,8 @@
+// Package golang is the runner's Go: functions found and spliced with go/ast
+// (generics instantiated for the check), the generated harness and driver
+// test files, `go test` output, and the steps of a Go measurement: build the
+// package's test binary with the original and with the variant, check the
+// variant on generated inputs and the package's tests, time both.
 package golang
 
 import (

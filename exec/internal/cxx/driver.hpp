@@ -1,4 +1,4 @@
-// The runtime of LessonL's generated C and C++ driver (exec/cxxdriver.go).
+// The runtime of LessonL's generated C and C++ driver (exec/internal/cxx/driver.go).
 // It is written before the code under test, so it uses no name outside
 // namespace lessonl but the standard library's. The generated part defines
 // lessonl_args<Side> (values, gen, show, call, comparisons) and calls

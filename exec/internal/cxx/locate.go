@@ -1,3 +1,8 @@
+// Package cxx is the runner's C and C++: functions found and spliced with
+// tree-sitter, parameter types read for the generated driver, lessonl.toml,
+// and the steps of a measurement with the generated driver, with the
+// project's own harness, or (when neither can run the function) of the
+// compilation alone.
 package cxx
 
 import (
@@ -16,7 +21,7 @@ import (
 
 // cxxLang is the C and C++ implementation of language: tree-sitter finds
 // the functions; a generated driver or the project's lessonl.toml harness
-// checks and times them (cxxmeasure.go).
+// checks and times them (measure.go).
 type Lang struct{ lang string } // "c" or "cpp"
 
 func (l Lang) Name() string { return l.lang }
@@ -119,7 +124,7 @@ type cxxDecl struct {
 	templ      bool   // a class template
 	scopeNames []string
 	bodyOpen   int      // a class's offset just past its body's '{', or 0
-	fieldTypes []*cType // resolved data member types (cxxtype.go), once checked
+	fieldTypes []*cType // resolved data member types (types.go), once checked
 	resolving  bool
 }
 

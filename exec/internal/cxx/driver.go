@@ -10,7 +10,7 @@ import (
 
 // cxxRuntime is the fixed part of the generated driver (C++17).
 //
-//go:embed cxxdriver.hpp
+//go:embed driver.hpp
 var cxxRuntime string
 
 // Names of the driver's files in the work directory.

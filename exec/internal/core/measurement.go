@@ -42,7 +42,7 @@ func (o Options) withDefaults() Options {
 // Measurement is one Measure call in flight.
 type Measurement struct {
 	Ctx     context.Context // ends at the caller's cancel or at Options.Timeout
-	T       Target
+	Target  Target
 	Variant string
 	Opts    Options
 	Sandbox *sandbox.Sandbox
@@ -168,7 +168,7 @@ func Measure(ctx context.Context, l Language, t Target, variant string, opts Opt
 		defer os.RemoveAll(work)
 	}
 	m := &Measurement{
-		Ctx: mctx, T: t, Variant: variant, Opts: opts, Sandbox: sb, Work: work,
+		Ctx: mctx, Target: t, Variant: variant, Opts: opts, Sandbox: sb, Work: work,
 		Log: slog.With("file", t.File, "func", t.Func),
 	}
 	start := time.Now()

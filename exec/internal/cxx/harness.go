@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/lessonl/lessonl/exec/internal/core"
-
 	"github.com/lessonl/lessonl/exec/sandbox"
 )
 
@@ -52,7 +51,7 @@ func (r *harnessSteps) Build() (bool, error) {
 	rep := r.rep
 	rel, err := filepath.Rel(r.s.root, r.f.abs)
 	if err != nil || strings.HasPrefix(rel, "..") {
-		return false, fmt.Errorf("%s is outside the project root %s", r.m.T.File, r.s.root)
+		return false, fmt.Errorf("%s is outside the project root %s", r.m.Target.File, r.s.root)
 	}
 	sides := []*harnessSide{{name: "original", dir: r.path("orig")}, {name: "variant", dir: r.path("variant")}}
 	contents := [][]byte{r.f.src, r.sp.variant}

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/lessonl/lessonl/exec/internal/core"
-
 	"github.com/lessonl/lessonl/exec/sandbox"
 )
 
@@ -178,7 +177,7 @@ type cxxRun struct {
 // lessonl.toml declares one, else of the generated driver, else of a
 // variant that can only be compiled.
 func (l Lang) Start(m *core.Measurement) (core.Steps, *core.Report, error) {
-	f, fn, err := l.target(m.T)
+	f, fn, err := l.target(m.Target)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -322,7 +321,7 @@ func (r *cxxRun) blameVariant() (blamed bool, origAlone string, err error) {
 func (r *cxxRun) origDoesNotCompile(out string) error {
 	cfg := "[" + r.f.lang + "] flags in " + ProjectConfigName + " at the project root"
 	return fmt.Errorf("couldn't compile the original %s with `%s %s`: %s; fix the file, or give the right flags (%s)",
-		r.m.T.File, r.s.compiler, strings.Join(r.s.allFlags(), " "), r.cleanOutput(out), cfg)
+		r.m.Target.File, r.s.compiler, strings.Join(r.s.allFlags(), " "), r.cleanOutput(out), cfg)
 }
 
 // cleanOutput keeps a compiler's messages with the work directory's paths

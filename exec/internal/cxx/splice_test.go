@@ -21,60 +21,53 @@ import (
 // want_apply (what an editor writes) or want_error. Every want_apply is
 // compiled (-fsyntax-only) to show it is a well-formed file.
 func TestCxxSpliceGolden(t *testing.T) {
-	files, _ := filepath.Glob("testdata/cxx/splice/*.txtar")
-	if len(files) == 0 {
-		t.Fatal("no testdata/cxx/splice cases")
-	}
-	for _, path := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
-			c := exectest.ReadSpliceCase(t, path)
-			target, variant, main := c.Target, c.Variant, c.Main
-			lang := core.LangName(main)
-			cf, err := readCxxFile(main, nil, lang)
+	exectest.EachSpliceCase(t, "testdata/cxx/splice", func(t *testing.T, c exectest.SpliceCase) {
+		target, variant, main := c.Target, c.Variant, c.Main
+		lang := core.LangName(main)
+		cf, err := readCxxFile(main, nil, lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		located, err := cxxLocate(core.Target{File: main, Func: target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn := cf.funcByName(located.Name)
+		got := map[string]string{}
+		sp, err := spliceCxx(cf, fn, variant)
+		if err != nil {
+			got["want_error"] = err.Error() + "\n"
+			if _, aerr := New(lang).Apply(core.Target{File: main, Func: target}, variant); aerr == nil {
+				t.Errorf("apply accepted a variant spliceCxx refused")
+			}
+		} else {
+			got["want"] = string(sp.variant)
+			applied, err := New(lang).Apply(core.Target{File: main, Func: target}, variant)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("apply: %v", err)
 			}
-			located, err := cxxLocate(core.Target{File: main, Func: target})
-			if err != nil {
-				t.Fatal(err)
+			got["want_apply"] = string(applied)
+			compileCheck(t, lang, applied)
+		}
+		if *updateCxxGolden {
+			c.Update(t, got, "want", "want_apply", "want_error")
+			return
+		}
+		want := c.Want()
+		if len(want) == 0 {
+			t.Fatal("no want sections (run with -update-golden to create them)")
+		}
+		for name := range want {
+			if got[name] != want[name] {
+				t.Errorf("%s differs (run with -update-golden to accept):\n--- got\n%s\n--- want\n%s", name, got[name], want[name])
 			}
-			fn := cf.funcByName(located.Name)
-			got := map[string]string{}
-			sp, err := spliceCxx(cf, fn, variant)
-			if err != nil {
-				got["want_error"] = err.Error() + "\n"
-				if _, aerr := New(lang).Apply(core.Target{File: main, Func: target}, variant); aerr == nil {
-					t.Errorf("apply accepted a variant spliceCxx refused")
-				}
-			} else {
-				got["want"] = string(sp.variant)
-				applied, err := New(lang).Apply(core.Target{File: main, Func: target}, variant)
-				if err != nil {
-					t.Fatalf("apply: %v", err)
-				}
-				got["want_apply"] = string(applied)
-				compileCheck(t, lang, applied)
+		}
+		for name := range got {
+			if _, ok := want[name]; !ok {
+				t.Errorf("got %s, which the case does not expect:\n%s", name, got[name])
 			}
-			if *updateCxxGolden {
-				c.Update(t, got, "want", "want_apply", "want_error")
-				return
-			}
-			want := c.Want()
-			if len(want) == 0 {
-				t.Fatal("no want sections (run with -update-golden to create them)")
-			}
-			for name := range want {
-				if got[name] != want[name] {
-					t.Errorf("%s differs (run with -update-golden to accept):\n--- got\n%s\n--- want\n%s", name, got[name], want[name])
-				}
-			}
-			for name := range got {
-				if _, ok := want[name]; !ok {
-					t.Errorf("got %s, which the case does not expect:\n%s", name, got[name])
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // compileCheck compiles C or C++ text without code generation.

@@ -186,3 +186,16 @@ func (c SpliceCase) Update(t *testing.T, got map[string]string, names ...string)
 		t.Fatal(err)
 	}
 }
+
+// EachSpliceCase runs run as a subtest on every txtar case in dir.
+func EachSpliceCase(t *testing.T, dir string, run func(t *testing.T, c SpliceCase)) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.txtar"))
+	if len(files) == 0 {
+		t.Fatalf("no %s cases", dir)
+	}
+	for _, path := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
+			run(t, ReadSpliceCase(t, path))
+		})
+	}
+}

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/lessonl/lessonl/exec/internal/core"
-
 	"github.com/lessonl/lessonl/exec/sandbox"
 	"golang.org/x/mod/modfile"
 )
@@ -50,15 +49,15 @@ type goRun struct {
 // Start is the start of a Go measurement: the target found, the variant
 // spliced in, the generated files written.
 func (Lang) Start(m *core.Measurement) (core.Steps, *core.Report, error) {
-	gf, fd, err := goTarget(m.T)
+	gf, fd, err := goTarget(m.Target)
 	if err != nil {
 		return nil, nil, err
 	}
 	if strings.HasSuffix(gf.abs, "_test.go") {
-		return nil, nil, fmt.Errorf("%s is a test file; name a function of the package itself", m.T.File)
+		return nil, nil, fmt.Errorf("%s is a test file; name a function of the package itself", m.Target.File)
 	}
 	if ok, err := buildContext().MatchFile(filepath.Dir(gf.abs), filepath.Base(gf.abs)); err == nil && !ok {
-		return nil, nil, fmt.Errorf("%s is left out of builds on this system by its build constraints (file name suffix or //go:build line); measure it where it builds, or add the tags to GOFLAGS", m.T.File)
+		return nil, nil, fmt.Errorf("%s is left out of builds on this system by its build constraints (file name suffix or //go:build line); measure it where it builds, or add the tags to GOFLAGS", m.Target.File)
 	}
 	g := &goRun{
 		m: m, gf: gf, fd: fd, idx: loadGoPackage(gf),
@@ -81,7 +80,7 @@ func (Lang) Start(m *core.Measurement) (core.Steps, *core.Report, error) {
 func (g *goRun) prepare() error {
 	g.readOnly = moduleDirs(g.pkgDir)
 	if len(g.readOnly) == 1 && os.Getenv("GO111MODULE") != "off" {
-		return fmt.Errorf("%s is not in a Go module (no go.mod in its directory or above); run `go mod init` there first", g.m.T.File)
+		return fmt.Errorf("%s is not in a Go module (no go.mod in its directory or above); run `go mod init` there first", g.m.Target.File)
 	}
 	g.tests, g.benches = relatedTests(g.pkgDir, g.gf.file.Name.Name, g.fd)
 	if g.sp.usesCgo {
@@ -99,7 +98,7 @@ func (g *goRun) prepare() error {
 		"orig.go":    g.sp.origCopy,
 		"variant.go": g.sp.file,
 	}
-	if g.m.T.Source != nil {
+	if g.m.Target.Source != nil {
 		files["target.go"] = g.gf.src
 	}
 	for name, b := range files {
@@ -141,7 +140,7 @@ func (g *goRun) Build() (done bool, err error) {
 	rep := g.rep
 	start := time.Now()
 	origTarget := ""
-	if g.m.T.Source != nil {
+	if g.m.Target.Source != nil {
 		origTarget = "target.go"
 	}
 	origOv, err := g.overlay("orig.json", true, origTarget)

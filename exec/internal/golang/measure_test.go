@@ -19,7 +19,6 @@ import (
 
 	"github.com/lessonl/lessonl/exec/internal/core"
 	"github.com/lessonl/lessonl/exec/internal/exectest"
-
 	"github.com/lessonl/lessonl/exec/sandbox"
 )
 

@@ -8,7 +8,6 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/lessonl/lessonl/exec/internal/core"
@@ -23,49 +22,42 @@ var updateGolden = flag.Bool("update-golden", false, "rewrite the want sections 
 // test file with the original under its private name), want_apply.go (what
 // Apply gives an editor) or want_error.
 func TestSpliceGolden(t *testing.T) {
-	files, _ := filepath.Glob("testdata/splice/*.txtar")
-	if len(files) == 0 {
-		t.Fatal("no testdata/splice cases")
-	}
-	for _, path := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
-			c := exectest.ReadSpliceCase(t, path)
-			target, variant, main := c.Target, c.Variant, c.Main
-			gf, err := readGoFile(main, nil)
+	exectest.EachSpliceCase(t, "testdata/splice", func(t *testing.T, c exectest.SpliceCase) {
+		target, variant, main := c.Target, c.Variant, c.Main
+		gf, err := readGoFile(main, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd := findDecl(t, gf, target)
+		got := map[string]string{}
+		sp, err := spliceGo(gf, fd, loadGoPackage(gf), variant, spliceOpts{addImports: true, lineDirectives: true})
+		if err != nil {
+			got["want_error"] = err.Error() + "\n"
+		} else {
+			got["want.go"] = string(sp.file)
+			got["want_orig.go"] = string(sp.origCopy)
+			applied, err := goApply(core.Target{File: main, Func: target}, variant)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Apply: %v", err)
 			}
-			fd := findDecl(t, gf, target)
-			got := map[string]string{}
-			sp, err := spliceGo(gf, fd, loadGoPackage(gf), variant, spliceOpts{addImports: true, lineDirectives: true})
-			if err != nil {
-				got["want_error"] = err.Error() + "\n"
-			} else {
-				got["want.go"] = string(sp.file)
-				got["want_orig.go"] = string(sp.origCopy)
-				applied, err := goApply(core.Target{File: main, Func: target}, variant)
-				if err != nil {
-					t.Fatalf("Apply: %v", err)
-				}
-				got["want_apply.go"] = string(applied)
-				for name, src := range got {
-					if _, err := parser.ParseFile(token.NewFileSet(), name, src, 0); err != nil {
-						t.Errorf("%s does not parse: %v", name, err)
-					}
+			got["want_apply.go"] = string(applied)
+			for name, src := range got {
+				if _, err := parser.ParseFile(token.NewFileSet(), name, src, 0); err != nil {
+					t.Errorf("%s does not parse: %v", name, err)
 				}
 			}
-			if *updateGolden {
-				c.Update(t, got, "want.go", "want_orig.go", "want_apply.go", "want_error")
-				return
+		}
+		if *updateGolden {
+			c.Update(t, got, "want.go", "want_orig.go", "want_apply.go", "want_error")
+			return
+		}
+		want := c.Want()
+		for name := range mergeKeys(got, want) {
+			if got[name] != want[name] {
+				t.Errorf("%s differs (run with -update-golden to accept):\n--- got\n%s\n--- want\n%s", name, got[name], want[name])
 			}
-			want := c.Want()
-			for name := range mergeKeys(got, want) {
-				if got[name] != want[name] {
-					t.Errorf("%s differs (run with -update-golden to accept):\n--- got\n%s\n--- want\n%s", name, got[name], want[name])
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func mergeKeys(a, b map[string]string) map[string]bool {

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -32,16 +31,8 @@ func cxxVariant(t testing.TB, name string) string {
 }
 
 func TestCxxMeasureVerdicts(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs real variants")
-	}
+	before, home, tag := exectest.Hostile(t, cxxDir)
 	sb := core.SandboxFor(sandbox.Options{})
-	before := exectest.TreeHash(t, cxxDir)
-	home, err := os.UserHomeDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tag := strconv.FormatUint(rand.Uint64(), 36)
 	escapes := []string{
 		filepath.Join(os.TempDir(), "lessonl-cxx-escape-"+tag),
 		filepath.Join(home, "lessonl-cxx-escape-"+tag),

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -198,4 +199,20 @@ func EachSpliceCase(t *testing.T, dir string, run func(t *testing.T, c SpliceCas
 			run(t, ReadSpliceCase(t, path))
 		})
 	}
+}
+
+// Hostile starts a test that measures hostile variants of the code under
+// dir (skipped with -short): the hash of dir's files for Untouched, the home
+// directory a variant may try to write, and a tag unique to this run.
+func Hostile(t *testing.T, dir string) (before, home, tag string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs real variants")
+	}
+	before = TreeHash(t, dir)
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return before, home, strconv.FormatUint(rand.Uint64(), 36)
 }

@@ -78,16 +78,8 @@ func measureLeftovers() (dirs []string, procs []string) {
 }
 
 func TestMeasureVerdicts(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs real variants")
-	}
+	before, home, tag := exectest.Hostile(t, runnerDir)
 	sb := core.SandboxFor(sandbox.Options{})
-	before := exectest.TreeHash(t, runnerDir)
-	home, err := os.UserHomeDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tag := strconv.FormatUint(rand.Uint64(), 36)
 	// A secret in the real home directory, there only while the test runs.
 	canary := filepath.Join(home, ".lessonl-canary-"+tag)
 	if err := os.WriteFile(canary, []byte("secret"), 0o600); err != nil {

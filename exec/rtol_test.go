@@ -2,10 +2,10 @@ package exec
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lessonl/lessonl/exec/internal/exectest"
 )
 
 // Options.RTol widens or narrows the generated check's float comparison, for
@@ -15,7 +15,7 @@ func TestMeasureRTol(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs real variants")
 	}
-	paths := writeTree(t, t.TempDir(), map[string]string{
+	paths := exectest.WriteTree(t, t.TempDir(), map[string]string{
 		"gosum/go.mod": "module example.com/gosum\n\ngo 1.22\n",
 		"gosum/sum.go": "package gosum\n\n// Sum adds xs.\nfunc Sum(xs []float64) float64 {\n\ts := 0.0\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s\n}\n",
 		"cxx/sum.cpp":  "#include <vector>\n\ndouble sum(const std::vector<double>& xs) {\n  double s = 0;\n  for (double x : xs) s += x;\n  return s;\n}\n",
@@ -40,7 +40,7 @@ func TestMeasureRTol(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			o := testMeasureOpts()
+			o := quickOpts()
 			o.RTol, o.Size = tc.rtol, 200
 			rep, err := Measure(context.Background(), tc.t, tc.variant, o)
 			if tc.errMatch != "" {
@@ -57,22 +57,4 @@ func TestMeasureRTol(t *testing.T) {
 			}
 		})
 	}
-}
-
-// writeTree writes files (slash paths to texts) under dir and returns the
-// paths by name.
-func writeTree(t testing.TB, dir string, files map[string]string) map[string]string {
-	t.Helper()
-	paths := map[string]string{}
-	for name, text := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		paths[name] = p
-	}
-	return paths
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/lessonl/lessonl/exec/internal/exectest"
 )
 
 // A method's receiver gets containers as long as a plain argument's: a
@@ -13,7 +15,7 @@ func TestReceiverInputsAreSized(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs real variants")
 	}
-	paths := writeTree(t, t.TempDir(), map[string]string{
+	paths := exectest.WriteTree(t, t.TempDir(), map[string]string{
 		"grid/go.mod":  "module example.com/grid\n\ngo 1.22\n",
 		"grid/grid.go": "package grid\n\ntype Grid struct{ Cells []int64 }\n\n// Total adds the cells.\nfunc (g *Grid) Total() int64 {\n\tvar s int64\n\tfor _, c := range g.Cells {\n\t\ts += c\n\t}\n\treturn s\n}\n",
 		"cxx/grid.cpp": "#include <cstdint>\n#include <vector>\n\nstruct Grid {\n  std::vector<int64_t> cells;\n  int64_t total() const {\n    int64_t s = 0;\n    for (int64_t c : cells) s += c;\n    return s;\n  }\n};\n",
@@ -29,7 +31,7 @@ func TestReceiverInputsAreSized(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			o := testMeasureOpts()
+			o := quickOpts()
 			o.Size = 500
 			rep, err := Measure(context.Background(), tc.t, tc.variant, o)
 			if err != nil {

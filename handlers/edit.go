@@ -10,12 +10,6 @@ import (
 	"github.com/lessonl/lessonl/exec"
 )
 
-// splice is exec.Apply: the whole new file with the variant in place and
-// its imports fixed, exactly the code the runner measured.
-func splice(t exec.Target, variant string) ([]byte, error) {
-	return exec.Apply(t, variant)
-}
-
 // annotationID marks the edits of an apply so the client can ask first.
 const annotationID protocol.ChangeAnnotationIdentifier = "lessonl.apply"
 
@@ -62,7 +56,7 @@ func makeEdit(s Session, doc *Doc, r *Result) (*protocol.WorkspaceEdit, error) {
 	if !r.Fresh(f) {
 		return nil, &StaleError{fmt.Sprintf("%s changed since it was optimized, so nothing was applied and your edits are kept: run \"Optimize with lessons\" again", r.Func)}
 	}
-	out, err := splice(exec.Target{File: doc.Path, Func: f.Name, Source: []byte(doc.Text)}, r.Best.Code)
+	out, err := exec.Apply(exec.Target{File: doc.Path, Func: f.Name, Source: []byte(doc.Text)}, r.Best.Code)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't splice the variant of %s into %s (the runner could not place it; run the optimization again): %w", r.Func, doc.Path, err)
 	}

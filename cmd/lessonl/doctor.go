@@ -19,7 +19,7 @@ import (
 	"github.com/ollama/ollama/api"
 	"github.com/ollama/ollama/envconfig"
 
-	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/exec/sandbox"
 	"github.com/lessonl/lessonl/team"
 	"github.com/lessonl/lessonl/vectorbank"
 )
@@ -56,9 +56,9 @@ type doctorCheck struct {
 }
 
 type doctorReport struct {
-	OK      bool               `json:"ok"` // no required check failed
-	Checks  []doctorCheck      `json:"checks"`
-	Sandbox exec.SandboxStatus `json:"sandbox"`
+	OK      bool           `json:"ok"` // no required check failed
+	Checks  []doctorCheck  `json:"checks"`
+	Sandbox sandbox.Status `json:"sandbox"`
 }
 
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -90,7 +90,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		objcopy.Detail = strings.Replace(objcopy.Detail, "C/C++ functions and cgo packages", "C functions", 1)
 	}
 	rep.Checks = append(rep.Checks, objcopy)
-	sb := exec.NewSandbox(exec.SandboxOptions{})
+	sb := sandbox.New(sandbox.Options{})
 	rep.Sandbox = sb.Status()
 	rep.Checks = append(rep.Checks, checkSandbox(ctx, sb), checkLimits(rep.Sandbox))
 	rep.Checks = append(rep.Checks, checkStore(*store))
@@ -191,7 +191,7 @@ func checkTool(ctx context.Context, name, fix string) doctorCheck {
 	return c
 }
 
-func checkSandbox(ctx context.Context, sb *exec.Sandbox) doctorCheck {
+func checkSandbox(ctx context.Context, sb *sandbox.Sandbox) doctorCheck {
 	c := doctorCheck{Name: "sandbox"}
 	st := sb.Status()
 	if !sb.Enabled() {
@@ -213,7 +213,7 @@ func checkSandbox(ctx context.Context, sb *exec.Sandbox) doctorCheck {
 	return c
 }
 
-func checkLimits(st exec.SandboxStatus) doctorCheck {
+func checkLimits(st sandbox.Status) doctorCheck {
 	c := doctorCheck{Name: "limits", Status: statusOK}
 	c.Detail = st.Rlimits + "; processes: " + st.Processes
 	var fixes []string

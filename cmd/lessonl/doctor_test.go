@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/exec/sandbox"
 	"github.com/lessonl/lessonl/team/ollamatest"
 )
 
@@ -51,7 +51,7 @@ func TestDoctor(t *testing.T) {
 		}
 		return "warn"
 	}
-	sandboxWorks := exec.NewSandbox(exec.SandboxOptions{}).Enabled()
+	sandboxWorks := sandbox.New(sandbox.Options{}).Enabled()
 
 	ollama := ollamatest.New(ollamatest.Script{Version: "0.17.4", Models: map[string]*ollamatest.Model{
 		"coder-a:1b":      {Replies: []string{"x"}},

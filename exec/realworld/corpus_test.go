@@ -68,6 +68,7 @@ func knownBad(marker string) (class string, flaky bool, note string) {
 // loadCorpus reads every corpus file.
 func loadCorpus() ([]*project, error) {
 	var all []*project
+	seen := map[string]string{}
 	for _, file := range corpusFiles {
 		ar, err := txtar.ParseFile(file)
 		if err != nil {
@@ -76,6 +77,12 @@ func loadCorpus() ([]*project, error) {
 		ps, err := parseCorpus(file, ar)
 		if err != nil {
 			return nil, err
+		}
+		for _, p := range ps {
+			if f, dup := seen[p.name]; dup {
+				return nil, fmt.Errorf("%s: project %s is also declared in %s: project names are unique across the corpus", file, p.name, f)
+			}
+			seen[p.name] = file
 		}
 		all = append(all, ps...)
 	}

@@ -24,6 +24,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/results.golden with this run's verdicts (a full run, not -short)")
 
+var marks = flag.String("marks", "", "write the unmarked failures to this file, one \"ID KIND VERDICT | DETAIL\" line each, to help mark them known")
+
 const goldenFile = "testdata/results.golden"
 
 // corpusOptions keep the whole corpus within its CI budget (~8 min on two
@@ -84,6 +86,17 @@ func TestCorpus(t *testing.T) {
 			t.Logf("%s %s: %s today, %s in %s", r.id, r.kind, r.got, g, goldenFile)
 		}
 	}
+	if *marks != "" {
+		var b strings.Builder
+		for _, r := range results {
+			if !r.ok && r.class == "" {
+				fmt.Fprintf(&b, "%s %s %s | %s\n", r.id, r.kind, r.got, strings.Join(strings.Fields(r.detail), " "))
+			}
+		}
+		if err := os.WriteFile(*marks, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if *update {
 		if testing.Short() || t.Failed() {
 			t.Fatalf("-update needs a full, passing run (not -short)")
@@ -104,6 +117,11 @@ func runCase(t *testing.T, ws *workspace, all []*project, c *fnCase) []result {
 	}
 	target := exec.Target{File: filepath.Join(root, c.file), Func: c.fn}
 	orig, locErr := exec.Locate(target)
+	if locErr != nil {
+		// The variants cannot be built from the original today; check that
+		// their edits will apply once the runner finds the function.
+		checkEditsApply(t, c, target.File)
+	}
 	var out []result
 	for _, kind := range kinds {
 		v, has := c.vars[kind]
@@ -138,6 +156,21 @@ func runCase(t *testing.T, ws *workspace, all []*project, c *fnCase) []result {
 		out = append(out, r)
 	}
 	return out
+}
+
+// checkEditsApply fails on an edit whose old text is not in the file.
+func checkEditsApply(t *testing.T, c *fnCase, file string) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return // Measure says what is missing
+	}
+	for kind, v := range c.vars {
+		for _, e := range v.edits {
+			if !strings.Contains(string(src), e[0]) {
+				t.Errorf("%s: corpus error: edit %q is not in %s", kind, e[0], c.file)
+			}
+		}
+	}
 }
 
 // wanted is the outcome the corpus asks for: identical code is `same` (or
@@ -211,13 +244,21 @@ func figures(rs []result) string {
 	row("A/A `unverified` with a reason", "aa", unvReason)
 	row("wrong variants rejected", "wrong", func(r result) bool { return r.ok })
 	row("faster variants found faster", "faster", func(r result) bool { return r.ok })
-	var secs []float64
-	for _, r := range rs {
-		secs = append(secs, r.secs)
-	}
-	sort.Float64s(secs)
-	if len(secs) > 0 {
-		fmt.Fprintf(&b, "\ntime to verdict over %d measurements: median %.1f s, worst %.1f s\n", len(secs), secs[len(secs)/2], secs[len(secs)-1])
+	// Time to verdict counts measurements that gave one: a function the
+	// runner cannot find fails at once.
+	b.WriteString("\n")
+	for _, lang := range []string{"go", "c", "cpp", ""} {
+		var secs []float64
+		for _, r := range rs {
+			if r.got != "error" && (lang == "" || r.lang == lang) {
+				secs = append(secs, r.secs)
+			}
+		}
+		sort.Float64s(secs)
+		name := map[string]string{"go": "Go", "c": "C", "cpp": "C++", "": "all"}[lang]
+		if len(secs) > 0 {
+			fmt.Fprintf(&b, "time to verdict, %s, over %d verdicts: median %.1f s, worst %.1f s\n", name, len(secs), secs[len(secs)/2], secs[len(secs)-1])
+		}
 	}
 	// What goes wrong, by class: the next session's work list.
 	byClass := map[string][]string{}

@@ -340,4 +340,3 @@ func (c *fnCase) lang() string {
 	}
 	return "cpp"
 }
-

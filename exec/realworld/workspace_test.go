@@ -81,6 +81,11 @@ func (w *workspace) prepareGo(p *project) (string, error) {
 			return "", err
 		}
 	}
+	if *raiseGo != "" {
+		if out, err := goCmd(root, "mod", "edit", "-go="+*raiseGo); err != nil {
+			return "", fmt.Errorf("go mod edit -go=%s in %s: %v\n%s", *raiseGo, p.module, err, out)
+		}
+	}
 	// The runner builds offline in the sandbox: the module's dependencies
 	// (tests' too) must be in the module cache first.
 	if out, err := goCmd(root, "mod", "download"); err != nil {

@@ -200,6 +200,12 @@ func wanted(kind string, rep *exec.Report, err error) bool {
 // its known. line, the runner got better).
 func checkExpectation(t *testing.T, c *fnCase, r *result) {
 	marker, known := c.known[r.kind]
+	if !known && r.kind == "aa" && (r.got == string(exec.Faster) || r.got == string(exec.Slower)) {
+		// Identical code timed as different is rule 10, and today it strikes
+		// any timed A/A case now and then: tolerated for every case, counted
+		// in the figures, until the rule lands (then delete this).
+		marker, known = "flaky 11.10 identical code timed as different (tolerated for every A/A case)", true
+	}
 	class, flaky, _ := knownBad(marker)
 	if known {
 		r.class = class

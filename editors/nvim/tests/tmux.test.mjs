@@ -47,7 +47,7 @@ async function waitScreen(what, pred, ms = 30_000) {
   for (;;) {
     const s = screen();
     const v = pred(s);
-    if (v) return v;
+    if (v) return typeof v === "string" ? v : s;
     if (/Press ENTER or type command to continue\s*$/.test(s.trimEnd())) keys('Enter');
     if (Date.now() > until) {
       save(`timeout-${what.replace(/\W+/g, '-')}`);

@@ -121,7 +121,7 @@ func (s *Server) Optimize(ctx context.Context, doc *handlers.Doc, f *exec.Func, 
 		p.end("completed", fmt.Sprintf("%s is %s faster", f.Name, res.IntervalText()))
 		if announce {
 			s.showMessage(protocol.MessageTypeInfo, "LessonL: %s is %s faster (by %s in round %d). Apply it from the code action or the lens.",
-				f.Name, res.IntervalText(), res.Best.Agent, res.Best.Round+1)
+				f.Name, res.IntervalText(), modelOf(res.Best.Agent), res.Best.Round+1)
 		}
 	} else {
 		p.end("completed", "no faster variant")
@@ -265,6 +265,13 @@ func shortNames(agents []team.Agent) map[string]string {
 		}
 	}
 	return names
+}
+
+// modelOf is MODEL of an agent written MODEL@HOST: the host is in the hover
+// and the report, not in every message.
+func modelOf(agent string) string {
+	m, _, _ := strings.Cut(agent, "@")
+	return m
 }
 
 func (t *tracker) name(agent string) string {

@@ -77,6 +77,8 @@ async function quickInput(text) {
   await page.keyboard.press('KeyA');
   await page.keyboard.up('Control');
   await page.keyboard.type(text, { delay: 15 });
+  const got = await page.$eval('.quick-input-widget input', (i) => i.value).catch(() => '');
+  assert.equal(got, text, 'the keys did not all reach the quick input');
 }
 
 async function runCommand(label) {
@@ -248,6 +250,8 @@ describe('LessonL in VS Code (code-server)', () => {
         }),
       );
     }
+    await waitFor('the diff editor to close', async () => (await page.$('.monaco-diff-editor')) === null);
+    await new Promise((r) => setTimeout(r, 1000));
     await waitFor('the variant in the buffer', async () => {
       await openAt('sum/sum.go', 1);
       return (await editorText()).includes('for _, x := range xs');
@@ -287,6 +291,10 @@ describe('LessonL in VS Code (code-server)', () => {
     });
     const buttons = await page.$$('.editor-actions .action-label, .title-actions .action-label');
     await buttons[at - 1].click();
+    // The diff closes and the focus moves back to the editor: wait for both
+    // before typing, or the keys land in the file.
+    await waitFor('the diff editor to close', async () => (await page.$('.monaco-diff-editor')) === null);
+    await new Promise((r) => setTimeout(r, 1000));
     await waitFor('the C++ variant in the buffer', async () => {
       await openAt('mins/mins.cpp', 1);
       return (await editorText()).includes('std::sort');

@@ -166,21 +166,24 @@ describe('Neovim in a terminal', () => {
       assert.ok(Date.now() < until, `the second run did not end:\n${save('second-run')}`);
     }
     await new Promise((r) => setTimeout(r, 1500)); // the lens refresh after the run
-    let s = save('edited-during-run');
-    assert.ok(!lineWith(s, 'func Max(')?.includes('⚡'), `a stale lens on the edited Max:\n${s}`);
-    // Undo the edit: Max is what the run measured again, and the lens is back.
+    const edited = save('edited-during-run');
+    // Undo the edit (before judging, so the next tests start from the same
+    // Max): it is what the run measured again, and the lens is back.
     keys('Escape', 'u');
-    s = await waitScreen('the lens back after undo', (x) => lineWith(x, 'func Max(')?.includes('⚡') && x);
+    const undone = await waitScreen('the lens back after undo', (x) => !x.includes('tweaked during the run') && lineWith(x, 'func Max(')?.includes('⚡'));
     save('undone');
-    assert.ok(!s.includes('tweaked during the run'));
+    assert.ok(!lineWith(edited, 'func Max(')?.includes('⚡'), `a stale lens on the edited Max:\n${edited}`);
+    assert.match(lineWith(undone, 'func Max('), /⚡ \d+\.\d\d× faster/);
   });
 
   it('K on Max shows the LessonL hover (not man)', async () => {
     ex(`call cursor(${maxLine()}, 7)`);
     keys('K');
-    const s = await waitScreen('the hover', (x) => x.includes('LessonL: ⚡') || x.includes('man.vim') || x.includes('No manual entry'), 15_000);
+    const s = await waitScreen('the hover', (x) => /LessonL: ⚡|man\.vim|No manual entry|Manual/.test(x), 15_000);
     save('hover');
-    assert.doesNotMatch(s, /man\.vim|No manual entry/);
+    // What K opened instead (a man page) must not spoil the next tests.
+    ex('if &filetype ==# "man" | close | endif');
+    assert.doesNotMatch(s, /man\.vim|No manual entry|Manual/);
     assert.match(s, /LessonL: ⚡ \d+\.\d\d× faster/);
     assert.match(s, /By `alpha:1b/);
     keys('Escape', 'j', 'k');
@@ -194,7 +197,7 @@ describe('Neovim in a terminal', () => {
     const title = cellsOf('LessonL: lessons for Max');
     for (const c of title) {
       assert.notEqual(c.fg, c.bg, `title character ${c.ch} drawn in its background's colour`);
-      assert.ok(!['c45', 'c105', 'x5', 'x13', 'x225', 'x219'].includes(c.bg), `the title sits on a magenta background (${c.bg}): unreadable with 0.7's default Pmenu`);
+      assert.ok(!['c35', 'c95', 'x5', 'x13', 'x201', 'x207', 'x213', 'x219', 'x225'].includes(c.bg), `the title sits on a magenta background (${c.bg}): unreadable with 0.7's default Pmenu`);
     }
     keys('q');
     await waitScreen('the float closed', (x) => !x.includes('# LessonL: lessons for Max'));

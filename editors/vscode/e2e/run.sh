@@ -5,6 +5,7 @@
 # scripted Ollama server (`lessonl ollamatest`). editors/vscode/test.sh runs
 # it after building the .vsix.
 #   LESSONL_BIN=path        the lessonl binary (default: built from this checkout)
+#   LESSONL_E2E_VSIX=file   the extension to test (default: editors/vscode/lessonl.vsix)
 #   LESSONL_E2E_OUT=dir     screenshots, code-server's and the extension's logs
 #                           (default editors/vscode/e2e-out)
 set -euo pipefail
@@ -23,7 +24,8 @@ if ! command -v chromium >/dev/null; then
     exit 1
   fi
 fi
-[ -s "$ext/lessonl.vsix" ] || { echo "build the .vsix first (npm run package)" >&2; exit 1; }
+vsix="${LESSONL_E2E_VSIX:-$ext/lessonl.vsix}"
+[ -s "$vsix" ] || { echo "build the .vsix first (npm run package)" >&2; exit 1; }
 
 start=$SECONDS
 code_server="$(bash "$here/install-code-server.sh")"
@@ -94,7 +96,7 @@ cat >"$data/User/settings.json" <<EOF
 }
 EOF
 cs_args=(--user-data-dir "$data" --extensions-dir "$tmp/extensions")
-"$code_server" "${cs_args[@]}" --install-extension "$ext/lessonl.vsix" >"$tmp/install-ext.log" 2>&1 ||
+"$code_server" "${cs_args[@]}" --install-extension "$vsix" >"$tmp/install-ext.log" 2>&1 ||
   { cat "$tmp/install-ext.log" >&2; exit 1; }
 
 port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"

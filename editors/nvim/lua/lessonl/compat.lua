@@ -130,7 +130,8 @@ function M.map_hover(bufnr)
   if has('0.10') or vim.fn.maparg('K', 'n') ~= '' then
     return false
   end
-  vim.keymap.set('n', 'K', function() vim.lsp.buf.hover() end, { buffer = bufnr, desc = 'LSP hover (LessonL: speedup, checks, lessons)' })
+  vim.keymap.set('n', 'K', function() vim.lsp.buf.hover() end,
+    { buffer = bufnr, desc = 'LSP hover (LessonL: speedup, checks, lessons)' })
   return true
 end
 

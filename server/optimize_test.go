@@ -805,14 +805,11 @@ func TestOptimizeFailures(t *testing.T) {
 			t.Errorf("%d requests reached Ollama before the run was refused", n)
 		}
 		h.client.waitFor(t, "the reason shown and logged in full", 10*time.Second, func(c *recClient) bool {
-			shown, logged := false, false
+			shown := false
 			for _, m := range c.messages {
 				shown = shown || m.Type == protocol.MessageTypeError && strings.Contains(m.Message, want)
 			}
-			for _, m := range c.logs {
-				logged = logged || m.Type == protocol.MessageTypeError && strings.Contains(m.Message, want)
-			}
-			return shown && logged
+			return shown && c.logWith(protocol.MessageTypeError, want)
 		})
 	})
 
@@ -878,12 +875,7 @@ func TestShowsOutcome(t *testing.T) {
 		t.Fatalf("optimize outside a module = %v", err)
 	}
 	h.client.waitFor(t, "the refusal logged", 10*time.Second, func(c *recClient) bool {
-		for _, m := range c.logs {
-			if m.Type == protocol.MessageTypeError && strings.Contains(m.Message, "run `go mod init") {
-				return true
-			}
-		}
-		return false
+		return c.logWith(protocol.MessageTypeError, "run `go mod init")
 	})
 	h.client.mu.Lock()
 	defer h.client.mu.Unlock()

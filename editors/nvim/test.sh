@@ -111,23 +111,10 @@ if [ ! -d "$runner_cache" ]; then
   timeout 900 "$bin" measure "$tmp/mod/maxof.go:Max" "$here/tests/testdata/max_scan.go.txt" --timeout 14m >/dev/null
 fi
 
-# The scripted Ollama server; it exits when its stdin (this fifo) closes.
-mkfifo "$tmp/ollama.in"
-"$bin" ollamatest --script "$here/tests/testdata/script.json" --exit-on-stdin-close \
-  <"$tmp/ollama.in" >"$tmp/ollama.out" 2>"$tmp/ollama.err" &
-pids+=($!)
-exec 3>"$tmp/ollama.in"
-url=""
-for _ in $(seq 100); do
-  url="$(sed -n 's/^ollamatest listening on \(http:[^ ]*\).*/\1/p' "$tmp/ollama.out" | head -1)"
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-if [ -z "$url" ]; then
-  echo "the scripted Ollama server did not start:" >&2
-  cat "$tmp/ollama.err" >&2
-  exit 1
-fi
+# The scripted Ollama server (it exits with this script).
+. "$here/../testlib.sh"
+start_scripted_ollama "$bin" "$here/tests/testdata/script.json" "$tmp"
+url="$ollama_url"
 
 export PATH="$tmp/bin:$PATH" LESSONL_HOME="$tmp/store" LESSONL_TEST_OLLAMA="$url" LESSONL_TEST_MODULE="$tmp/mod"
 run optimize optimize.lua 240

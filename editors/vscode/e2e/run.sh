@@ -57,19 +57,10 @@ printf 'module example.com/sum\n\ngo 1.22\n' >"$ws/sum/go.mod"
 cp "$repo/examples/mins/mins.cpp" "$ws/mins/"
 cp "$repo/examples/sum/sum.go" "$ws/scratch/"
 
-# The scripted Ollama server; it exits when its stdin (this fifo) closes.
-mkfifo "$tmp/ollama.in"
-"$bin" ollamatest --script "$here/testdata/script.json" --exit-on-stdin-close \
-  <"$tmp/ollama.in" >"$tmp/ollama.out" 2>"$tmp/ollama.err" &
-pids+=($!)
-exec 3>"$tmp/ollama.in"
-ollama=""
-for _ in $(seq 100); do
-  ollama="$(sed -n 's/^ollamatest listening on \(http:[^ ]*\).*/\1/p' "$tmp/ollama.out" | head -1)"
-  [ -n "$ollama" ] && break
-  sleep 0.1
-done
-[ -n "$ollama" ] || { echo "the scripted Ollama server did not start:" >&2; cat "$tmp/ollama.err" >&2; exit 1; }
+# The scripted Ollama server (it exits with this script).
+. "$ext/../testlib.sh"
+start_scripted_ollama "$bin" "$here/testdata/script.json" "$tmp"
+ollama="$ollama_url"
 
 # A fresh profile: workspace trust off (LessonL needs a trusted workspace), no
 # welcome page, the extension pointed at this lessonl and the scripted team.

@@ -125,9 +125,11 @@ if [ -z "${NVIM_TEST_ONLY:-}" ] || [ "$NVIM_TEST_ONLY" = tmux ]; then
   mkdir -p "$tmp/tmuxmod"
   cp "$here/../../team/testdata/maxof/"*.go "$tmp/tmuxmod/"
   printf 'module example.com/maxof\n\ngo 1.22\n' >"$tmp/tmuxmod/go.mod"
+  mkdir -p "$tmp/scratch"
+  cp "$here/../../team/testdata/maxof/maxof.go" "$tmp/scratch/"
   out="${LESSONL_TMUX_OUT:-$here/tmux-out}"
   rm -rf "$out"
-  if ! XDG_STATE_HOME="$tmp/tmuxstate" XDG_DATA_HOME="$tmp/tmuxdata" LESSONL_TEST_TMUX_MODULE="$tmp/tmuxmod" \
+  if ! XDG_STATE_HOME="$tmp/tmuxstate" XDG_DATA_HOME="$tmp/tmuxdata" LESSONL_TEST_TMUX_MODULE="$tmp/tmuxmod" LESSONL_TEST_TMUX_SCRATCH="$tmp/scratch" \
     LESSONL_TEST_TMUX_STORE="$tmp/tmuxstore" LESSONL_TEST_TMUX_OUT="$out" \
     timeout 600 node --test --test-concurrency=1 "$here/tests/tmux.test.mjs"; then
     echo "nvim in tmux: FAILED; the screens are in $out" >&2

@@ -6,6 +6,7 @@
 //   LESSONL_TEST_TMUX_MODULE a Go module with team/testdata/maxof's Max
 //   LESSONL_TEST_TMUX_STORE  an empty lesson store; lessonl on PATH
 //   LESSONL_TEST_TMUX_OUT    where the screens are written (one text file per step)
+//   LESSONL_TEST_TMUX_SCRATCH a directory outside any Go module holding a copy of maxof.go
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +25,7 @@ const OLLAMA = env('LESSONL_TEST_OLLAMA');
 const MOD = env('LESSONL_TEST_TMUX_MODULE');
 const STORE = env('LESSONL_TEST_TMUX_STORE');
 const OUT = env('LESSONL_TEST_TMUX_OUT');
+const SCRATCH = env('LESSONL_TEST_TMUX_SCRATCH');
 const RUN_LIMIT = 240_000;
 const socket = `lessonl-test-${process.pid}`;
 
@@ -218,5 +220,25 @@ describe('Neovim in a terminal', () => {
     assert.doesNotMatch(s, /No lessons yet/);
     assert.match(s, /A single pass that keeps the running maximum/);
     keys('q');
+  });
+
+  it('a Go file outside a module is refused before any model call, the whole reason shown and in :Lessonl log', async () => {
+    ex(`edit ${SCRATCH}/maxof.go`);
+    await waitScreen('the scratch file', (x) => x.includes('func Max('));
+    ex(`call cursor(${maxLine() + 4}, 1)`);
+    const started = Date.now();
+    ex('Lessonl optimize');
+    const want = `it is not in a Go module (no go.mod in its directory or above), so no variant could be built; run \`go mod init example.com/${SCRATCH.split('/').pop()}\` in ${SCRATCH}, then optimize again`;
+    // The message wraps over several screen lines: compare it unwrapped.
+    const flat = (x) => x.replace(/\n/g, '');
+    const shown = await waitScreen('the refusal', (x) => flat(x).includes(want) && x, 60_000);
+    save('scratch-refused');
+    assert.ok(Date.now() - started < 30_000, 'the refusal came late (after model calls?)');
+    assert.doesNotMatch(shown, /no variant of Max was verified faster/);
+    keys('Enter');
+    ex('Lessonl log');
+    const log = await waitScreen('the refusal in :Lessonl log', (x) => flat(x).includes('can\'t optimize') && x);
+    save('scratch-log');
+    assert.ok(flat(log).includes('go mod init'), log);
   });
 });

@@ -1,5 +1,17 @@
 # Shell helpers shared by the editors' test scripts (sourced, not run).
 
+# lessonl_bin OUT sets bin to $LESSONL_BIN, else builds ./cmd/lessonl of this
+# checkout into OUT.
+lessonl_bin() {
+  if [ -n "${LESSONL_BIN:-}" ]; then
+    bin="$LESSONL_BIN"
+    return 0
+  fi
+  echo "== go build ./cmd/lessonl"
+  (cd "$(dirname "${BASH_SOURCE[0]}")/.." && GOFLAGS="${GOFLAGS:-} -buildvcs=false" go build -o "$1" ./cmd/lessonl)
+  bin="$1"
+}
+
 # start_scripted_ollama BIN SCRIPT DIR starts the scripted Ollama server
 # (`BIN ollamatest --script SCRIPT`) and sets ollama_url. It exits when fd 3,
 # the write end of a fifo in DIR, closes (the caller's exit or `exec 3>&-`), so

@@ -11,7 +11,6 @@
 # it needs tmux and Node.js (installed as root from apt when missing).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
 
 need=()
 command -v nvim >/dev/null || need+=(neovim)
@@ -85,13 +84,8 @@ run setup setup.lua 60
 if [ -n "${NVIM_TEST_ONLY:-}" ] && [ "$NVIM_TEST_ONLY" != optimize ] && [ "$NVIM_TEST_ONLY" != tmux ]; then exit 0; fi
 
 # The server under test.
-if [ -n "${LESSONL_BIN:-}" ]; then
-  bin="$LESSONL_BIN"
-else
-  echo "== go build ./cmd/lessonl"
-  (cd "$repo" && GOFLAGS="${GOFLAGS:-} -buildvcs=false" go build -o "$tmp/bin/lessonl" ./cmd/lessonl)
-  bin="$tmp/bin/lessonl"
-fi
+. "$here/../testlib.sh"
+lessonl_bin "$tmp/bin/lessonl"
 mkdir -p "$tmp/bin"
 [ "$bin" = "$tmp/bin/lessonl" ] || ln -sf "$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")" "$tmp/bin/lessonl"
 
@@ -112,7 +106,6 @@ if [ ! -d "$runner_cache" ]; then
 fi
 
 # The scripted Ollama server (it exits with this script).
-. "$here/../testlib.sh"
 start_scripted_ollama "$bin" "$here/tests/testdata/script.json" "$tmp"
 url="$ollama_url"
 

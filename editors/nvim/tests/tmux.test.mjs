@@ -143,9 +143,10 @@ describe('Neovim in a terminal', () => {
     ex(`call cursor(${maxLine() + 4}, 1)`);
     ex('Lessonl optimize');
     await waitScreen('the run to start', (s) => s.includes('Optimizing Max'));
-    // Neovim stays responsive during the run.
+    // Neovim stays responsive during the run (unless the run was faster than
+    // the keys: then its end messages may have replaced the echo).
     ex('echo "still typing"');
-    await waitScreen('an answer mid-run', (s) => s.includes('still typing'), 5_000);
+    await waitScreen('an answer mid-run', (s) => s.includes('still typing') || lineWith(s, 'func Max(')?.includes('⚡'), 5_000);
     const lens = await waitScreen('the lens', (s) => lineWith(s, 'func Max(')?.includes('⚡') && lineWith(s, 'func Max('), RUN_LIMIT);
     save('lens');
     assert.match(lens, /⚡ \d+\.\d\d× faster \| Apply \| Diff/);

@@ -40,13 +40,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -n "${LESSONL_BIN:-}" ]; then
-  bin="$LESSONL_BIN"
-else
-  echo "== go build ./cmd/lessonl"
-  (cd "$repo" && GOFLAGS="${GOFLAGS:-} -buildvcs=false" go build -o "$tmp/lessonl" ./cmd/lessonl)
-  bin="$tmp/lessonl"
-fi
+. "$ext/../testlib.sh"
+lessonl_bin "$tmp/lessonl"
 
 # The workspace a user would open: a Go module, a C++ file, and a Go file
 # outside any module (a scratch copy), which the server must refuse up front.
@@ -58,7 +53,6 @@ cp "$repo/examples/mins/mins.cpp" "$ws/mins/"
 cp "$repo/examples/sum/sum.go" "$ws/scratch/"
 
 # The scripted Ollama server (it exits with this script).
-. "$ext/../testlib.sh"
 start_scripted_ollama "$bin" "$here/testdata/script.json" "$tmp"
 ollama="$ollama_url"
 

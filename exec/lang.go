@@ -69,3 +69,14 @@ func Locate(t Target) (*Func, error) {
 	}
 	return core.Locate(l, t)
 }
+
+// CompilerFor names the C or C++ compiler that would build file (from
+// lessonl.toml or the defaults), so a front end can check it is installed
+// before any model call.
+func CompilerFor(file string, opts Options) (string, error) {
+	b, err := cxx.CxxBuildFor(file, opts)
+	if err != nil {
+		return "", err
+	}
+	return b.Compiler, nil
+}

@@ -200,11 +200,7 @@ func apply(ctx context.Context, s Session, args []jsontext.Value, _ protocol.Pro
 		return nil, notify(ctx, s, internal(fmt.Errorf("the editor did not answer the edit for %s: %w", r.Func, err)))
 	}
 	if res == nil || !res.Applied {
-		reason := "the editor refused the edit"
-		if res != nil && res.FailureReason != nil && *res.FailureReason != "" {
-			reason += ": " + *res.FailureReason
-		}
-		return refuse(reason + " (did the buffer change meanwhile? nothing was overwritten; try again)")
+		return refuse(refusalReason(s, doc, r.Func, res))
 	}
 	applied := *r
 	applied.Applied = timeNow()
@@ -213,6 +209,20 @@ func apply(ctx context.Context, s Session, args []jsontext.Value, _ protocol.Pro
 	}
 	showMessage(ctx, s, protocol.MessageTypeInfo, fmt.Sprintf("LessonL: applied the %s variant of %s.", r.SpeedupText(), r.Func))
 	return ApplyResult{Applied: true}, nil
+}
+
+// refusalReason says why the editor did not apply the edit, as far as it
+// can be known: the editor's own reason, else a buffer that moved on while
+// the edit was on its way (vscode-languageclient refuses those without a
+// reason), else that the editor gave none.
+func refusalReason(s Session, doc *Doc, fn string, res *protocol.ApplyWorkspaceEditResult) string {
+	if res != nil && res.FailureReason != nil && *res.FailureReason != "" {
+		return fmt.Sprintf("the editor did not apply the variant of %s: %s; nothing was written", fn, *res.FailureReason)
+	}
+	if now, err := s.Doc(doc.URI); err == nil && now.Open && doc.Open && now.Version != doc.Version {
+		return fmt.Sprintf("%s changed while the edit was on its way (version %d, now %d), so the editor refused it and nothing was written: apply again", doc.Path, doc.Version, now.Version)
+	}
+	return fmt.Sprintf("the editor declined the edit of %s without giving a reason; nothing was written", fn)
 }
 
 // cancel stops the runs on one function, or all runs with no arguments.
@@ -295,6 +305,13 @@ func showLessons(ctx context.Context, s Session, args []jsontext.Value, _ protoc
 	}
 	for _, l := range bank.List(vectorbank.Filter{ProblemKey: team.ProblemKey(f)}) {
 		add(l)
+	}
+	// After an apply the function's text is the variant: the lessons were
+	// learned on the text the run started from.
+	if r != nil && r.Original != "" && r.Original != f.Source {
+		for _, l := range bank.List(vectorbank.Filter{ProblemKey: team.ProblemKey(&exec.Func{Lang: r.Lang, Source: r.Original})}) {
+			add(l)
+		}
 	}
 	md := lessonsMarkdown(f, lessons)
 	if s.Caps().ShowDocument {

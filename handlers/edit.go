@@ -10,7 +10,10 @@ import (
 	"github.com/lessonl/lessonl/exec"
 )
 
-// annotationID marks the edits of an apply so the client can ask first.
+// annotationID labels the edits of an apply (undo history, previews). It never
+// asks for confirmation: VS Code answers needsConfirmation with its Refactor
+// Preview, every change unticked, where Apply writes nothing; the user has
+// already chosen Apply, after the diff where the editor shows one.
 const annotationID protocol.ChangeAnnotationIdentifier = "lessonl.apply"
 
 // StaleError says why a result cannot be applied to the document as it is.
@@ -87,7 +90,7 @@ func makeEdit(s Session, doc *Doc, r *Result) (*protocol.WorkspaceEdit, error) {
 	if caps.ChangeAnnotations {
 		desc := fmt.Sprintf("Replaces %s with the variant by %s (round %d), verified %s.", r.Func, r.Best.Agent, r.Best.Round+1, r.IntervalText())
 		edit.ChangeAnnotations = map[protocol.ChangeAnnotationIdentifier]protocol.ChangeAnnotation{
-			annotationID: {Label: label, NeedsConfirmation: ptr(true), Description: &desc},
+			annotationID: {Label: label, NeedsConfirmation: ptr(false), Description: &desc},
 		}
 	}
 	return edit, nil

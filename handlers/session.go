@@ -52,4 +52,8 @@ type ClientCaps struct {
 	WorkDoneProgress  bool // window/workDoneProgress/create
 	CodeLensRefresh   bool // workspace/codeLens/refresh
 	ResolveEdit       bool // codeAction/resolve fills in an action's edit
+	// ShowsOutcome: the client presents lessonl.optimize's answer (result or
+	// error) itself, so the server does not announce it with showMessage
+	// (experimental capability lessonl.showsOutcome; the VS Code extension).
+	ShowsOutcome bool
 }

@@ -387,6 +387,17 @@ func (c *recClient) messageWith(sub string) bool {
 	return false
 }
 
+// logWith reports whether the server logged (window/logMessage) a record of
+// type t holding sub; call it with c.mu held (waitFor does).
+func (c *recClient) logWith(t protocol.MessageType, sub string) bool {
+	for _, l := range c.logs {
+		if l.Type == t && strings.Contains(l.Message, sub) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *recClient) ends() []progressEvent {
 	var out []progressEvent
 	for _, e := range c.progress {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 
 	"go.lsp.dev/protocol"
@@ -76,6 +77,16 @@ func clientCaps(c *protocol.ClientCapabilities) handlers.ClientCaps {
 	if w := c.Window; w != nil {
 		caps.WorkDoneProgress = isTrue(w.WorkDoneProgress)
 		caps.ShowDocument = w.ShowDocument != nil && w.ShowDocument.Support
+	}
+	if len(c.Experimental) > 0 {
+		var x struct {
+			Lessonl struct {
+				ShowsOutcome bool `json:"showsOutcome"`
+			} `json:"lessonl"`
+		}
+		if json.Unmarshal(c.Experimental, &x) == nil {
+			caps.ShowsOutcome = x.Lessonl.ShowsOutcome
+		}
 	}
 	return caps
 }

@@ -188,12 +188,7 @@ func TestDocumentSync(t *testing.T) {
 		t.Fatalf("after an out-of-range change: %q", got)
 	}
 	h.client.waitFor(t, "a warning about the clamped range", 10*time.Second, func(c *recClient) bool {
-		for _, l := range c.logs {
-			if l.Type == protocol.MessageTypeWarning && strings.Contains(l.Message, "clamped") {
-				return true
-			}
-		}
-		return false
+		return c.logWith(protocol.MessageTypeWarning, "clamped")
 	})
 	if err := h.srv.DidClose(h.ctx(), &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}}); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
@@ -153,12 +154,24 @@ func TestOptimizeEndToEnd(t *testing.T) {
 		t.Errorf("the server created %d progress tokens, want 1", created)
 	}
 	checkProgress(t, prog, "completed")
-	sawRound := false
+	// Agents by model alone, and "measuring" (not the last "writing") while
+	// the variant is built and timed.
+	sawRound, before := false, ""
 	for _, e := range prog {
-		sawRound = sawRound || strings.HasPrefix(e.Message, "round 1/1 · fast:1b@") && strings.Contains(e.Message, "× [")
+		if strings.Contains(e.Message, "@http") {
+			t.Errorf("progress names the agent's host: %q", e.Message)
+		}
+		if !sawRound && strings.HasPrefix(e.Message, "round 1/1 · fast:1b · ") && strings.Contains(e.Message, "× [") {
+			sawRound = true
+		} else if !sawRound && e.Kind == "report" {
+			before = e.Message
+		}
 	}
 	if !sawRound {
 		t.Errorf("no report like \"round 1/1 · fast:1b · 2.31× [2.2, 2.4]\" in %+v", prog)
+	}
+	if !strings.HasPrefix(before, "round 1/1 · fast:1b · measuring") {
+		t.Errorf("the report shown while the variant was measured is %q, want \"round 1/1 · fast:1b · measuring …\"", before)
 	}
 	h.client.waitFor(t, "codeLens/refresh", 10*time.Second, func(c *recClient) bool { return c.refreshes > 0 })
 	h.client.waitFor(t, "the outcome message", 10*time.Second, func(c *recClient) bool { return c.messageWith("Max is") })
@@ -224,8 +237,10 @@ func TestOptimizeEndToEnd(t *testing.T) {
 	if tde.TextDocument.Version == nil || *tde.TextDocument.Version != 1 || tde.TextDocument.URI != u {
 		t.Errorf("the edit is for %s version %v, want %s version 1", tde.TextDocument.URI, tde.TextDocument.Version, u)
 	}
-	if ann, ok := acts[1].Edit.ChangeAnnotations["lessonl.apply"]; !ok || !isTrue(ann.NeedsConfirmation) {
-		t.Errorf("no annotation asking for confirmation: %+v", acts[1].Edit.ChangeAnnotations)
+	// Labelled, never asking again: VS Code turns needsConfirmation into a
+	// Refactor Preview whose changes start unticked.
+	if ann, ok := acts[1].Edit.ChangeAnnotations["lessonl.apply"]; !ok || ann.Label == "" || ann.NeedsConfirmation == nil || *ann.NeedsConfirmation {
+		t.Errorf("the apply's annotation: %+v; want a label and needsConfirmation false", acts[1].Edit.ChangeAnnotations)
 	}
 	// lessonl.apply sends the same kind of edit; the client applies it.
 	h.client.setOnEdit(func(p *protocol.ApplyWorkspaceEditParams) *protocol.ApplyWorkspaceEditResult {
@@ -246,6 +261,16 @@ func TestOptimizeEndToEnd(t *testing.T) {
 	}
 	if titles := lensTitles(t, h, u); len(titles) != 0 {
 		t.Errorf("lenses after apply: %q", titles)
+	}
+	// The lessons learned on Max are still its lessons once the variant is in.
+	if ans, err := h.exec(h.ctx(), "lessonl.showLessons", nil, map[string]any{"uri": string(u), "func": "Max"}); err != nil || len(ans) != 0 && string(ans) != "null" {
+		t.Fatalf("showLessons after apply = %s, %v", ans, err)
+	}
+	h.client.mu.Lock()
+	lessonsDoc = h.client.shown[len(h.client.shown)-1].URI.FsPath()
+	h.client.mu.Unlock()
+	if md, err := os.ReadFile(lessonsDoc); err != nil || !strings.Contains(string(md), scanLesson) || strings.Contains(string(md), "No lessons yet") {
+		t.Errorf("lessons document after apply %s: %v\n%s", lessonsDoc, err, md)
 	}
 	// The action made before the buffer changed is not resolved any more.
 	if _, err := h.srv.CodeActionResolve(h.ctx(), &unresolved); rpcCode(err) != protocol.CodeContentModified {
@@ -288,6 +313,14 @@ func TestApplyRefusals(t *testing.T) {
 	})
 	if r := apply(map[string]any{"uri": string(u), "func": "Max"}); r.Applied || !strings.Contains(r.FailureReason, "version mismatch") {
 		t.Fatalf("apply refused by the editor: %+v", r)
+	}
+	// A refusal without a reason (a preview's Discard in VS Code) is not
+	// blamed on an edit of the buffer that never happened.
+	h.client.setOnEdit(func(*protocol.ApplyWorkspaceEditParams) *protocol.ApplyWorkspaceEditResult {
+		return &protocol.ApplyWorkspaceEditResult{Applied: false}
+	})
+	if r := apply(map[string]any{"uri": string(u), "func": "Max"}); r.Applied || r.FailureReason != "the editor declined the edit of Max without giving a reason; nothing was written" {
+		t.Fatalf("apply declined without a reason: %+v", r)
 	}
 	h.client.setOnEdit(nil)
 	// A stale version from the client.
@@ -752,6 +785,34 @@ func TestOptimizeFailures(t *testing.T) {
 		})
 	}
 
+	// The pre-run check: a Go file outside a module is refused before any
+	// model call, with the reason and the fix whole, shown and logged.
+	t.Run("outside a Go module", func(t *testing.T) {
+		h := newHarness(t, harnessOpts{initOpts: runSettings(ollama, "fast:1b")})
+		dir := t.TempDir() // no go.mod here or above
+		path := filepath.Join(dir, "maxof.go")
+		if err := os.WriteFile(path, []byte(maxofDisk), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		u := h.open(path, maxofDisk)
+		calls := len(ollama.Requests())
+		_, err := h.exec(h.ctx(), "lessonl.optimize", nil, map[string]any{"uri": string(u), "position": map[string]int{"line": 5}})
+		want := "it is not in a Go module (no go.mod in its directory or above), so no variant could be built; run `go mod init example.com/" + filepath.Base(dir) + "` in " + dir + ", then optimize again"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("optimize outside a module = %v, want %q", err, want)
+		}
+		if n := len(ollama.Requests()) - calls; n != 0 {
+			t.Errorf("%d requests reached Ollama before the run was refused", n)
+		}
+		h.client.waitFor(t, "the reason shown and logged in full", 10*time.Second, func(c *recClient) bool {
+			shown := false
+			for _, m := range c.messages {
+				shown = shown || m.Type == protocol.MessageTypeError && strings.Contains(m.Message, want)
+			}
+			return shown && c.logWith(protocol.MessageTypeError, want)
+		})
+	})
+
 	t.Run("busy function, free server", func(t *testing.T) {
 		h := newHarness(t, harnessOpts{initOpts: runSettings(ollama, "hang:1b")})
 		dir := writeModule(t, map[string]string{"maxof.go": maxofDisk, "maxof_test.go": maxofTest})
@@ -787,4 +848,38 @@ func TestOptimizeFailures(t *testing.T) {
 			t.Fatalf("the cancelled run answered %v", err)
 		}
 	})
+}
+
+// TestShowsOutcome: a client that presents lessonl.optimize's answer itself
+// (experimental lessonl.showsOutcome: the VS Code extension, whose question
+// offers Apply / Discard) gets no second announcement of it; the failure's
+// reason still reaches its log whole.
+func TestShowsOutcome(t *testing.T) {
+	ollama := newOllama(t)
+	caps := fullCaps()
+	caps.Experimental = jsontext.Value(`{"lessonl": {"showsOutcome": true}}`)
+	h := newHarness(t, harnessOpts{caps: caps, initOpts: runSettings(ollama, "fast:1b")})
+	dir := writeModule(t, map[string]string{"maxof.go": maxofDisk, "maxof_test.go": maxofTest})
+	u := h.open(filepath.Join(dir, "maxof.go"), maxofDisk)
+	ans, err := h.exec(h.ctx(), "lessonl.optimize", nil, map[string]any{"uri": string(u), "position": map[string]int{"line": 5}})
+	if err != nil || !strings.Contains(string(ans), `"verdict":"faster"`) {
+		t.Fatalf("optimize = %s, %v", ans, err)
+	}
+	scratch := t.TempDir()
+	path := filepath.Join(scratch, "maxof.go")
+	if err := os.WriteFile(path, []byte(maxofDisk), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.exec(h.ctx(), "lessonl.optimize", nil, map[string]any{"uri": string(h.open(path, maxofDisk)), "position": map[string]int{"line": 5}})
+	if err == nil || !strings.Contains(err.Error(), "not in a Go module") {
+		t.Fatalf("optimize outside a module = %v", err)
+	}
+	h.client.waitFor(t, "the refusal logged", 10*time.Second, func(c *recClient) bool {
+		return c.logWith(protocol.MessageTypeError, "run `go mod init")
+	})
+	h.client.mu.Lock()
+	defer h.client.mu.Unlock()
+	if len(h.client.messages) != 0 {
+		t.Errorf("the server announced what the client presents: %+v", h.client.messages)
+	}
 }

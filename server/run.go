@@ -102,20 +102,33 @@ func (s *Server) Optimize(ctx context.Context, doc *handlers.Doc, f *exec.Func, 
 		return nil, protocol.ErrRequestCancelled
 	case err != nil:
 		p.end("failed", err.Error())
+		// The whole reason, in the client's log too: the progress line is
+		// clipped by editors and gone in a moment.
+		s.log.Error("the run failed", "func", f.Name, "file", doc.Path, "reason", err.Error())
+		if s.Caps().ShowsOutcome {
+			return nil, asResponseError(err)
+		}
 		return nil, s.fail(err)
 	}
 	// State first, then the end, then the lenses.
 	if err := s.results.at(cfg.storeDir()).put(res); err != nil {
 		s.log.Warn("couldn't store the result on disk; it is kept in memory", "err", err)
 	}
+	// A client that presents the outcome itself (the VS Code extension's
+	// Apply / Discard question) gets no second, different announcement.
+	announce := !s.Caps().ShowsOutcome
 	if res.Faster() {
 		p.end("completed", fmt.Sprintf("%s is %s faster", f.Name, res.IntervalText()))
-		s.showMessage(protocol.MessageTypeInfo, "LessonL: %s is %s faster (by %s in round %d). Apply it from the code action or the lens.",
-			f.Name, res.IntervalText(), res.Best.Agent, res.Best.Round+1)
+		if announce {
+			s.showMessage(protocol.MessageTypeInfo, "LessonL: %s is %s faster (by %s in round %d). Apply it from the code action or the lens.",
+				f.Name, res.IntervalText(), modelOf(res.Best.Agent), res.Best.Round+1)
+		}
 	} else {
 		p.end("completed", "no faster variant")
-		s.showMessage(protocol.MessageTypeInfo, "LessonL: no variant of %s was verified faster in %d rounds; %d lessons were banked for next time.",
-			f.Name, res.Rounds, len(res.Learned))
+		if announce {
+			s.showMessage(protocol.MessageTypeInfo, "LessonL: no variant of %s was verified faster in %d rounds; %d lessons were banked for next time.",
+				f.Name, res.Rounds, len(res.Learned))
+		}
 	}
 	s.refreshLenses()
 	return res, nil
@@ -124,6 +137,11 @@ func (s *Server) Optimize(ctx context.Context, doc *handlers.Doc, f *exec.Func, 
 // fail tells the user and returns err for the response.
 func (s *Server) fail(err error) error {
 	s.showMessage(protocol.MessageTypeError, "LessonL: %v", err)
+	return asResponseError(err)
+}
+
+// asResponseError is err as a JSON-RPC error (InternalError unless it is one).
+func asResponseError(err error) error {
 	var werr *jsonrpc2.Error
 	if errors.As(err, &werr) {
 		return err
@@ -158,6 +176,9 @@ func (s *Server) optimize(ctx context.Context, p *progress, cfg Config, doc *han
 	}
 	defer func() { <-s.runs.turn }()
 
+	if err := preRunCheck(doc.Path, f.Lang, s.opts.Measure); err != nil {
+		return nil, err
+	}
 	agents, err := cfg.agents()
 	if err != nil {
 		return nil, err
@@ -172,7 +193,7 @@ func (s *Server) optimize(ctx context.Context, p *progress, cfg Config, doc *han
 	}
 	started := time.Now()
 	prob := team.Problem{Target: exec.Target{File: doc.Path, Func: f.Name, Source: []byte(doc.Text)}, Func: f}
-	tr := newTracker(p, cfg.Rounds, len(agents))
+	tr := newTracker(p, cfg.Rounds, agents)
 	tres, err := team.Run(ctx, prob, cfg.teamConfig(doc.Path, agents, s.opts.Measure), bank, tr.event)
 	if err != nil {
 		return nil, err
@@ -219,14 +240,45 @@ func agentList(as []team.Agent) string {
 type tracker struct {
 	p             *progress
 	rounds, width int
-	done          int // agent turns finished
+	done          int               // agent turns finished
+	names         map[string]string // agent (MODEL@HOST) -> the name progress shows
 }
 
-func newTracker(p *progress, rounds, agents int) *tracker {
+func newTracker(p *progress, rounds int, agents []team.Agent) *tracker {
 	if rounds <= 0 {
 		rounds = team.DefaultRounds
 	}
-	return &tracker{p: p, rounds: rounds, width: max(agents, 1)}
+	return &tracker{p: p, rounds: rounds, width: max(len(agents), 1), names: shortNames(agents)}
+}
+
+// shortNames names agents by model alone: the host on every progress line
+// is noise, unless two agents run the same model on different hosts.
+func shortNames(agents []team.Agent) map[string]string {
+	count := map[string]int{}
+	for _, a := range agents {
+		count[a.Model]++
+	}
+	names := map[string]string{}
+	for _, a := range agents {
+		if count[a.Model] == 1 {
+			names[a.String()] = a.Model
+		}
+	}
+	return names
+}
+
+// modelOf is MODEL of an agent written MODEL@HOST: the host is in the hover
+// and the report, not in every message.
+func modelOf(agent string) string {
+	m, _, _ := strings.Cut(agent, "@")
+	return m
+}
+
+func (t *tracker) name(agent string) string {
+	if n, ok := t.names[agent]; ok {
+		return n
+	}
+	return agent
 }
 
 func (t *tracker) pct() int {
@@ -240,14 +292,18 @@ func (t *tracker) event(e team.Event) {
 		t.done = e.Round * t.width
 		t.p.report(fmt.Sprintf("round %d/%d · %d lessons", e.Round+1, e.Of, len(e.Lessons)), t.pct(), true)
 	case team.Generating:
-		if !e.Done {
-			t.p.report(fmt.Sprintf("round %d/%d · %s · writing (%d tokens)", e.Round+1, t.rounds, e.Agent, e.Tokens), t.pct(), false)
+		if e.Done {
+			// The variant is built and timed next, the longest step: the
+			// last "writing" line must not stay up through it.
+			t.p.report(fmt.Sprintf("round %d/%d · %s · measuring (%d tokens written)", e.Round+1, t.rounds, t.name(e.Agent), e.Tokens), t.pct(), true)
+		} else {
+			t.p.report(fmt.Sprintf("round %d/%d · %s · writing (%d tokens)", e.Round+1, t.rounds, t.name(e.Agent), e.Tokens), t.pct(), false)
 		}
 	case team.Measured:
 		t.done++
-		t.p.report(fmt.Sprintf("round %d/%d · %s · %s", e.Round+1, t.rounds, e.Variant.Agent, verdictText(e.Variant.Report)), t.pct(), true)
+		t.p.report(fmt.Sprintf("round %d/%d · %s · %s", e.Round+1, t.rounds, t.name(e.Variant.Agent), verdictText(e.Variant.Report)), t.pct(), true)
 	case team.AgentFailed:
-		t.p.report(fmt.Sprintf("round %d/%d · %s · failed: %s", e.Round+1, t.rounds, e.Agent, clip(e.Err.Error(), 80)), t.pct(), true)
+		t.p.report(fmt.Sprintf("round %d/%d · %s · failed: %s", e.Round+1, t.rounds, t.name(e.Agent), clip(e.Err.Error(), 80)), t.pct(), true)
 	case team.LessonBanked:
 		t.p.report(fmt.Sprintf("round %d/%d · %s · lesson banked (%s)", e.Round+1, t.rounds, e.Lesson.Model, e.Lesson.Outcome), t.pct(), false)
 	case team.Remeasured:

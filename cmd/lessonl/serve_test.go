@@ -24,6 +24,9 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"serve", "--log-level", "loud"}, 2, `--log-level "loud": want debug, info, warn or error`},
 		{[]string{"serve", "extra"}, 2, "speaks LSP on stdin/stdout"},
 		{[]string{"serve", "-h"}, 0, "--store"},
+		{[]string{"serve", "--pipe=/tmp/lsp.sock"}, 2, "--pipe=/tmp/lsp.sock: lessonl serve speaks LSP on stdin/stdout only; start it with --stdio"},
+		{[]string{"serve", "--socket=7000"}, 2, "--socket=7000: lessonl serve speaks LSP on stdin/stdout only"},
+		{[]string{"serve", "--node-ipc"}, 2, "flag provided but not defined: -node-ipc"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
@@ -47,18 +50,22 @@ func TestServeLifecycle(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
+		flags    []string
 		messages []string // after initialize
 		code     int
 	}{
-		{"shutdown then exit", []string{`{"jsonrpc":"2.0","id":2,"method":"shutdown"}`, `{"jsonrpc":"2.0","method":"exit"}`}, 0},
-		{"exit without shutdown", []string{`{"jsonrpc":"2.0","method":"exit"}`}, 1},
-		{"stdin closed", nil, 0},
+		{"shutdown then exit", nil, []string{`{"jsonrpc":"2.0","id":2,"method":"shutdown"}`, `{"jsonrpc":"2.0","method":"exit"}`}, 0},
+		// vscode-languageclient's TransportKind.stdio appends --stdio.
+		{"--stdio as VS Code passes it", []string{"--stdio"}, []string{`{"jsonrpc":"2.0","id":2,"method":"shutdown"}`, `{"jsonrpc":"2.0","method":"exit"}`}, 0},
+		{"exit without shutdown", nil, []string{`{"jsonrpc":"2.0","method":"exit"}`}, 1},
+		{"stdin closed", nil, nil, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			cmd := osexec.CommandContext(ctx, bin, "serve", "--store", t.TempDir(), "--log-level", "debug")
+			args := append([]string{"serve", "--store", t.TempDir(), "--log-level", "debug"}, tt.flags...)
+			cmd := osexec.CommandContext(ctx, bin, args...)
 			stdin, _ := cmd.StdinPipe()
 			stdout, _ := cmd.StdoutPipe()
 			var stderr bytes.Buffer

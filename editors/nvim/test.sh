@@ -4,15 +4,18 @@
 # run through :Lessonl against the real `lessonl serve` and the scripted Ollama
 # server. Run as root on a clean Debian/Ubuntu machine it installs Neovim.
 #   LESSONL_BIN=path   use this lessonl binary instead of building one
-#   NVIM_TEST_ONLY=lint|unit|setup|optimize   run one suite
+#   NVIM_TEST_ONLY=lint|unit|setup|optimize|tmux   run one suite
 #   LESSONL_TEST_TRANSCRIPT=file   write the end-to-end session's transcript there
+#   LESSONL_TMUX_OUT=dir   the tmux suite's screens (default editors/nvim/tmux-out)
+# The tmux suite runs nvim in a real terminal (tmux) and types as a user does;
+# it needs tmux and Node.js (installed as root from apt when missing).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
 
 need=()
 command -v nvim >/dev/null || need+=(neovim)
 command -v luacheck >/dev/null || need+=(lua-check)
+command -v tmux >/dev/null || need+=(tmux)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing ${need[*]}"
@@ -24,6 +27,19 @@ if ((${#need[@]})); then
   fi
 fi
 nvim --version | head -1
+
+# The shipped help tags must be those of doc/lessonl.txt (:help lessonl).
+if [ -z "${NVIM_TEST_ONLY:-}" ] || [ "$NVIM_TEST_ONLY" = lint ]; then
+  echo "== doc/tags"
+  tags="$(mktemp -d)"
+  cp "$here/doc/lessonl.txt" "$tags/"
+  nvim --headless --clean -u NONE -c "helptags $tags" -c q
+  if ! diff -u "$here/doc/tags" "$tags/tags"; then
+    echo "editors/nvim/doc/tags is out of date: run nvim --headless -u NONE -c 'helptags editors/nvim/doc' -c q" >&2
+    exit 1
+  fi
+  rm -rf "$tags"
+fi
 
 if [ -z "${NVIM_TEST_ONLY:-}" ] || [ "$NVIM_TEST_ONLY" = lint ]; then
   if command -v luacheck >/dev/null; then
@@ -65,16 +81,11 @@ run() {
 run unit unit.lua 60
 run setup setup.lua 60
 
-if [ -n "${NVIM_TEST_ONLY:-}" ] && [ "$NVIM_TEST_ONLY" != optimize ]; then exit 0; fi
+if [ -n "${NVIM_TEST_ONLY:-}" ] && [ "$NVIM_TEST_ONLY" != optimize ] && [ "$NVIM_TEST_ONLY" != tmux ]; then exit 0; fi
 
 # The server under test.
-if [ -n "${LESSONL_BIN:-}" ]; then
-  bin="$LESSONL_BIN"
-else
-  echo "== go build ./cmd/lessonl"
-  (cd "$repo" && GOFLAGS="${GOFLAGS:-} -buildvcs=false" go build -o "$tmp/bin/lessonl" ./cmd/lessonl)
-  bin="$tmp/bin/lessonl"
-fi
+. "$here/../testlib.sh"
+lessonl_bin "$tmp/bin/lessonl"
 mkdir -p "$tmp/bin"
 [ "$bin" = "$tmp/bin/lessonl" ] || ln -sf "$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")" "$tmp/bin/lessonl"
 
@@ -94,25 +105,29 @@ if [ ! -d "$runner_cache" ]; then
   timeout 900 "$bin" measure "$tmp/mod/maxof.go:Max" "$here/tests/testdata/max_scan.go.txt" --timeout 14m >/dev/null
 fi
 
-# The scripted Ollama server; it exits when its stdin (this fifo) closes.
-mkfifo "$tmp/ollama.in"
-"$bin" ollamatest --script "$here/tests/testdata/script.json" --exit-on-stdin-close \
-  <"$tmp/ollama.in" >"$tmp/ollama.out" 2>"$tmp/ollama.err" &
-pids+=($!)
-exec 3>"$tmp/ollama.in"
-url=""
-for _ in $(seq 100); do
-  url="$(sed -n 's/^ollamatest listening on \(http:[^ ]*\).*/\1/p' "$tmp/ollama.out" | head -1)"
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-if [ -z "$url" ]; then
-  echo "the scripted Ollama server did not start:" >&2
-  cat "$tmp/ollama.err" >&2
-  exit 1
-fi
+# The scripted Ollama server (it exits with this script).
+start_scripted_ollama "$bin" "$here/tests/testdata/script.json" "$tmp"
+url="$ollama_url"
 
 export PATH="$tmp/bin:$PATH" LESSONL_HOME="$tmp/store" LESSONL_TEST_OLLAMA="$url" LESSONL_TEST_MODULE="$tmp/mod"
 run optimize optimize.lua 240
+
+if [ -z "${NVIM_TEST_ONLY:-}" ] || [ "$NVIM_TEST_ONLY" = tmux ]; then
+  echo "== nvim in tmux"
+  command -v node >/dev/null || { echo "the tmux suite needs Node.js (apt-get install nodejs)" >&2; exit 1; }
+  mkdir -p "$tmp/tmuxmod"
+  cp "$here/../../team/testdata/maxof/"*.go "$tmp/tmuxmod/"
+  printf 'module example.com/maxof\n\ngo 1.22\n' >"$tmp/tmuxmod/go.mod"
+  mkdir -p "$tmp/scratch"
+  cp "$here/../../team/testdata/maxof/maxof.go" "$tmp/scratch/"
+  out="${LESSONL_TMUX_OUT:-$here/tmux-out}"
+  rm -rf "$out"
+  if ! XDG_STATE_HOME="$tmp/tmuxstate" XDG_DATA_HOME="$tmp/tmuxdata" LESSONL_TEST_TMUX_MODULE="$tmp/tmuxmod" LESSONL_TEST_TMUX_SCRATCH="$tmp/scratch" \
+    LESSONL_TEST_TMUX_STORE="$tmp/tmuxstore" LESSONL_TEST_TMUX_OUT="$out" \
+    timeout 600 node --test --test-concurrency=1 "$here/tests/tmux.test.mjs"; then
+    echo "nvim in tmux: FAILED; the screens are in $out" >&2
+    exit 1
+  fi
+fi
 exec 3>&-
 echo "== nvim plugin: all passed"

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Tests of the VS Code extension; scripts/test.sh runs this. Installs the locked
 # npm packages (npm ci), type-checks, runs the unit and integration tests with
-# Node's test runner, and builds the .vsix offline. Needs Node >= 20 and npm.
+# Node's test runner, builds the .vsix offline, then runs it in a real VS Code
+# (code-server, driven by chromium: e2e/run.sh; the first run on a machine
+# installs code-server into ~/.cache/lessonl). Needs Node 20 and npm.
+#   LESSONL_BIN=path   the lessonl binary for the end-to-end suite
+#   LESSONL_VSCODE_E2E=0   skip the end-to-end suite (it needs root or chromium,
+#                          code-server's build tools and a few minutes)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -40,4 +45,12 @@ done
 if grep -qE '^(src|test|node_modules|out)/' <<<"$files"; then
   echo "editors/vscode: the .vsix would ship sources or dependencies:"; echo "$files"; exit 1
 fi
-echo "== editors/vscode: ok ($(du -h lessonl.vsix | cut -f1) lessonl.vsix)"
+echo "== .vsix ok ($(du -h lessonl.vsix | cut -f1) lessonl.vsix)"
+
+if [ "${LESSONL_VSCODE_E2E:-1}" = 0 ]; then
+  echo "== real VS Code suite skipped (LESSONL_VSCODE_E2E=0)"
+else
+  echo "== real VS Code (code-server + chromium)"
+  bash e2e/run.sh
+fi
+echo "== editors/vscode: ok"

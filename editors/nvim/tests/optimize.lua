@@ -145,7 +145,7 @@ H.main(function()
     H.eq(result.uri, vim.uri_from_bufnr(src), 'uri')
     local text = notes_text()
     H.contains(text, { 'LessonL: Optimizing Max: starting', ':Lessonl cancel to stop',
-      'LessonL: Max is ', 'faster (by alpha:1b@' .. url .. ' in round 1)',
+      'LessonL: Max is ', 'faster (by alpha:1b in round 1)',
       ':Lessonl diff to review Max, :Lessonl apply' },
       'notifications')
     H.eq(lessonl.status(), string.format('LessonL: Max %.2f×', result.speedup), 'statusline after')

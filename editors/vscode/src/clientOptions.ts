@@ -57,3 +57,16 @@ export function buildMiddleware(h: MiddlewareHooks): Middleware {
     },
   };
 }
+
+// The client capabilities' `experimental` part: the extension asks Apply /
+// Discard (or explains) when a run ends, so the server does not announce the
+// outcome a second time.
+export function experimentalCapabilities(): { lessonl: { showsOutcome: boolean } } {
+  return { lessonl: { showsOutcome: true } };
+}
+
+// A record of the server's log/slog text handler on stderr
+// (`time=… level=INFO msg=…`): the server also sends it as window/logMessage.
+export function isServerLogLine(line: string): boolean {
+  return /^time=\S+ level=(DEBUG|INFO|WARN|ERROR)([+-]\d+)? msg=/.test(line);
+}

@@ -460,17 +460,17 @@ export class Controller implements MiddlewareHooks {
       void this.vs.window.showErrorMessage(msg);
       return;
     }
+    // The server announces the outcome of lessonl.apply (applied, or refused and
+    // why) with window/showMessage, for its lens and code action too: saying it
+    // again here would show every outcome twice.
     const refused = refusal(answer);
     if (refused !== undefined) {
-      const msg = `LessonL: the variant of ${func} was not applied: ${refused || 'the editor refused the edit'}.`;
-      this.log.warn(msg);
-      void this.vs.window.showWarningMessage(msg);
+      this.log.warn(`the variant of ${func} was not applied: ${refused || 'the editor refused the edit'}`);
       return;
     }
     this.log.info(`applied the ${formatSpeedup(entry.result.speedup)} variant of ${func} to ${uri}`);
     await this.forget(entry);
     this.setBase({ kind: 'idle' });
-    void this.vs.window.showInformationMessage(`LessonL: applied the ${formatSpeedup(entry.result.speedup)} variant of ${func}.`);
   }
 
   applied(args: unknown[], answer: unknown): void {

@@ -132,9 +132,11 @@ export function decide(result: OptimizeResult | null): Decision {
   return { kind: 'warn', message: `LessonL: the best variant of ${name} ${predicate}; nothing to apply.`, diffable };
 }
 
+// The agent by its model alone: "qwen2.5-coder:7b@http://gpu-box:11434" is
+// "qwen2.5-coder:7b" here (the hover and the report name the host).
 export function provenanceText(r: Pick<OptimizeResult, 'agent' | 'round'>): string {
   const parts = [];
-  if (r.agent) parts.push(r.agent);
+  if (r.agent) parts.push(r.agent.replace(/@\S*$/, ''));
   if (r.round !== undefined) parts.push(`round ${r.round}`);
   return parts.join(', ');
 }

@@ -6,7 +6,7 @@ import Module from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { ExecuteCommandRequest } from 'vscode-languageserver-protocol';
 import type { Middleware } from 'vscode-languageclient';
-import { buildMiddleware, documentSelector } from '../src/clientOptions';
+import { buildMiddleware, documentSelector, experimentalCapabilities, isServerLogLine } from '../src/clientOptions';
 import { ServerConfig, didChangeConfigurationParams } from '../src/config';
 import { ClientCommand, ServerCommand } from '../src/ids';
 import { FakeVscode, createFakeVscode } from './helpers/fakeVscode';
@@ -144,5 +144,17 @@ describe('client options', () => {
 
   it('the payload shape the middleware sends', () => {
     assert.deepEqual(didChangeConfigurationParams({ scope: 'problem' }), { settings: { lessonl: { scope: 'problem' } } });
+  });
+});
+
+describe('the server process', () => {
+  it('stderr records of the server are dropped (they come as window/logMessage); other stderr text is not', () => {
+    assert.equal(isServerLogLine('time=2026-12-02T18:34:14.834Z level=INFO msg=initialized client="" positionEncoding=utf-16'), true);
+    assert.equal(isServerLogLine('time=2026-12-02T18:34:14.834Z level=WARN+2 msg="a b"'), true);
+    assert.equal(isServerLogLine('panic: runtime error: index out of range [3] with length 3'), false);
+    assert.equal(isServerLogLine('lessonl serve: --log-level "loud": want debug, info, warn or error'), false);
+  });
+  it('the client tells the server it presents the outcome of a run', () => {
+    assert.deepEqual(experimentalCapabilities(), { lessonl: { showsOutcome: true } });
   });
 });

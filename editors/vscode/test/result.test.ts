@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Decision, OptimizeResult, decide, formatInterval, formatSpeedup, parseOptimizeResult } from '../src/result';
+import { Decision, OptimizeResult, decide, formatInterval, formatSpeedup, parseOptimizeResult, provenanceText } from '../src/result';
 
 const faster: OptimizeResult = {
   verdict: 'faster',
@@ -97,4 +97,11 @@ describe('decide', () => {
   for (const [name, r, want] of cases) {
     it(name, () => assert.deepEqual(decide(r), want));
   }
+});
+
+describe('provenanceText', () => {
+  it('names the agent by its model, without the host', () => {
+    assert.equal(provenanceText({ agent: 'alpha:1b@http://127.0.0.1:44653', round: 1 }), 'alpha:1b, round 1');
+    assert.equal(provenanceText({ agent: 'qwen2.5-coder:7b' }), 'qwen2.5-coder:7b');
+  });
 });

@@ -109,7 +109,9 @@ conn.onRequest('workspace/applyEdit', (p) => {
   if (!tde || tde.textDocument.uri !== uri) return { applied: false, failureReason: 'unexpected edit shape' };
   if (tde.textDocument.version !== version) return { applied: false, failureReason: `version ${tde.textDocument.version}, buffer at ${version}` };
   const ann = p.edit.changeAnnotations?.[tde.edits[0].annotationId];
-  check(ann && ann.needsConfirmation === true, `edit without a confirmation annotation: ${JSON.stringify(p.edit.changeAnnotations)}`);
+  // Labelled, never asking again: the user chose Apply (VS Code turns
+  // needsConfirmation into a Refactor Preview with every change unticked).
+  check(ann && ann.label && ann.needsConfirmation === false, `the apply's annotation asks for a confirmation or has no label: ${JSON.stringify(p.edit.changeAnnotations)}`);
   text = applyEdits(text, tde.edits);
   version++;
   conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
@@ -198,7 +200,7 @@ try {
   check(created.length === 1, `the server created ${created.length} progress tokens, want 1`);
   await waitFor(() => ends(created[0]).length === 1, 'progress end');
   checkProgress(created[0], 'completed');
-  check((progress.get(created[0]) || []).some((v) => /^round 1\/1 · fast:1b@\S+ · [\d.]+× \[/.test(v.message || '')), 'no "round 1/1 · model · N× [a, b]" report');
+  check((progress.get(created[0]) || []).some((v) => /^round 1\/1 · fast:1b · [\d.]+× \[/.test(v.message || '')), 'no "round 1/1 · model · N× [a, b]" report');
   await waitFor(() => refreshes > 0, 'workspace/codeLens/refresh');
 
   step('hover shows the speedup');

@@ -123,6 +123,32 @@ function M.find_root(path, markers)
   return dir
 end
 
+-- K for hover in an LSP buffer: Neovim 0.10+ maps it itself when a client
+-- attaches; before that K runs 'keywordprg' (man). Maps bufnr's K unless
+-- some K mapping (the user's, another plugin's) exists. Returns true if mapped.
+function M.map_hover(bufnr)
+  if has('0.10') or vim.fn.maparg('K', 'n') ~= '' then
+    return false
+  end
+  vim.keymap.set('n', 'K', function() vim.lsp.buf.hover() end,
+    { buffer = bufnr, desc = 'LSP hover (LessonL: speedup, checks, lessons)' })
+  return true
+end
+
+-- Takes a client's lenses off bufnr. Neovim 0.7-0.8's codelens.display()
+-- returns early on an empty list, which left the last lenses on screen
+-- after the server stopped sending them (a function edited during a run).
+function M.clear_lenses(client_id, bufnr)
+  local cl = vim.lsp.codelens
+  if cl.clear then
+    return cl.clear(client_id, bufnr)
+  end
+  cl.save({}, bufnr, client_id)
+  local ns = cl.__namespaces and cl.__namespaces[client_id]
+    or vim.api.nvim_create_namespace('vim_lsp_codelens:' .. client_id)
+  vim.api.nvim_buf_clear_namespace(bufnr, ns, 0, -1)
+end
+
 -- The health API: vim.health.start/ok/... on 0.10+ (0.9 has both), the
 -- `health` module's report_* on 0.7/0.8.
 function M.health()

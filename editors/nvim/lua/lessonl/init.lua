@@ -323,6 +323,9 @@ function M.client_config(root_dir)
     settings = { lessonl = settings },
     handlers = M.handlers(),
     commands = M._client_commands(),
+    on_attach = function(_, bufnr)
+      compat.map_hover(bufnr)
+    end,
     on_exit = on_exit,
   }
 end
@@ -1008,9 +1011,16 @@ end
 
 -- Code lenses of the lessonl client only (vim.lsp.codelens.refresh would ask
 -- every client of the buffer). Shown and runnable with vim.lsp.codelens.run().
+-- One request per buffer at a time; a refresh asked for meanwhile (an edit,
+-- a run's end) is sent when it answers, so the last lenses shown are never
+-- older than the last change.
 local lens_inflight = {}
 function M.refresh_lenses(bufnr)
-  if not bufnr or not api.nvim_buf_is_loaded(bufnr) or lens_inflight[bufnr] then
+  if not bufnr or not api.nvim_buf_is_loaded(bufnr) then
+    return
+  end
+  if lens_inflight[bufnr] then
+    lens_inflight[bufnr] = 'again'
     return
   end
   local c = compat.get_clients({ bufnr = bufnr, name = M.name })[1]
@@ -1020,12 +1030,19 @@ function M.refresh_lenses(bufnr)
   lens_inflight[bufnr] = true
   local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
   local ok = compat.request(c, 'textDocument/codeLens', params, function(err, result, ctx)
+    local again = lens_inflight[bufnr] == 'again'
     lens_inflight[bufnr] = nil
+    if again then
+      return M.refresh_lenses(bufnr)
+    end
     if err or not api.nvim_buf_is_loaded(bufnr) then
       return
     end
     ctx.bufnr = bufnr
-    vim.lsp.codelens.on_codelens(err, result or {}, ctx)
+    if is_nil(result) or #result == 0 then
+      compat.clear_lenses(c.id, bufnr)
+    end
+    vim.lsp.codelens.on_codelens(err, clean(result) or {}, ctx)
   end, bufnr)
   if not ok then
     lens_inflight[bufnr] = nil

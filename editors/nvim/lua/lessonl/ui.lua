@@ -95,6 +95,9 @@ function M.float(name, lines, ft)
     border = 'rounded',
   })
   vim.wo[win].wrap = true
+  -- The editor's own background: 0.7's default NormalFloat is Pmenu (magenta),
+  -- on which the Markdown title (Title, magenta-pink) could not be read.
+  vim.wo[win].winhighlight = 'NormalFloat:Normal,FloatBorder:Normal'
   for _, lhs in ipairs({ 'q', '<Esc>' }) do
     api.nvim_buf_set_keymap(buf, 'n', lhs, '<Cmd>close<CR>', { nowait = true, noremap = true, silent = true })
   end

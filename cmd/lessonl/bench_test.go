@@ -11,7 +11,7 @@ import (
 
 	"github.com/lessonl/lessonl/bench"
 	"github.com/lessonl/lessonl/exec"
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 // benchScript: "solver:1b" answers pair-products of the Go suite with its

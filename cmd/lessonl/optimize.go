@@ -120,7 +120,7 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := team.Preflight(ctx, agents, ask, pullProgress(stderr)); err != nil {
 		var ue *team.UnreachableError
 		if errors.As(err, &ue) {
-			return fmt.Errorf("%w\nNo Ollama here? Watch the whole loop with a scripted team instead:\n  go run ./cmd/lessonl ollamatest --script team/ollamatest/testdata/example.json --addr 127.0.0.1:11434 &\n  go run ./cmd/lessonl optimize --models qwen2.5-coder:7b,deepseek-coder:6.7b,qwen2.5-coder:14b examples/sum/sum.go:Sum\n(from a checkout; see README, \"Try it without Ollama\")", err)
+			return fmt.Errorf("%w\nNo Ollama here? Watch the whole loop with a scripted team instead:\n  go run ./cmd/lessonl ollamatest --script internal/ollamatest/testdata/example.json --addr 127.0.0.1:11434 &\n  go run ./cmd/lessonl optimize --models qwen2.5-coder:7b,deepseek-coder:6.7b,qwen2.5-coder:14b examples/sum/sum.go:Sum\n(from a checkout; see README, \"Try it without Ollama\")", err)
 		}
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 // A two-agent team on a copy of team/testdata/maxof: "fast" scans once,
@@ -154,7 +154,7 @@ func TestOptimizeApplyCxx(t *testing.T) {
 // examples/mins. Round 1 gives one faster, one incorrect and one
 // non-building variant; with their lessons, every agent is faster in round 2.
 func TestOptimizeCxxExample(t *testing.T) {
-	script, err := ollamatest.Load(filepath.Join("..", "..", "team", "ollamatest", "testdata", "example.json"))
+	script, err := ollamatest.Load(filepath.Join("..", "..", "internal", "ollamatest", "testdata", "example.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 	"golang.org/x/tools/txtar"
 )
 

@@ -222,7 +222,7 @@ func TestChatRecordsRequests(t *testing.T) {
 		Method: "POST", Path: "/api/chat", Model: "m", Stream: false, KeepAlive: "30m0s", Format: "json",
 		Messages: []ollamatest.Message{{Role: "system", Content: "be fast"}, {Role: "user", Content: "code"}},
 		Options:  map[string]any{"temperature": 0.2, "seed": float64(42), "num_ctx": float64(8192)},
-		Status:   200, Rule: -1, Reply: "ok", Time: r.Time,
+		Status:   200, Rule: -1, Reply: "ok", Time: r.Time, Load: "load",
 	}
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("recorded\n%+v\nwant\n%+v", r, want)

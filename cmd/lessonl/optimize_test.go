@@ -262,3 +262,21 @@ func TestOptimizeErrors(t *testing.T) {
 		})
 	}
 }
+
+// A run in which no model answered exits 3 (README: exit codes), with the
+// first failure named.
+func TestOptimizeNoModelAnsweredExits3(t *testing.T) {
+	srv := ollamatest.New(ollamatest.Script{Models: map[string]*ollamatest.Model{
+		"broken:1b": {Misbehave: &ollamatest.Misbehave{Status: 500, Message: "model runner crashed"}},
+	}})
+	defer srv.Close()
+	file := maxModule(t)
+	out, errOut, code := runCLI(t, context.Background(), "optimize", "--json", "--store", t.TempDir(),
+		"--host", srv.URL(), "--models", "broken:1b", "--rounds", "1", file+":Max")
+	if code != exitNoAnswer || !strings.Contains(errOut, "no model answered") || !strings.Contains(errOut, "model runner crashed") {
+		t.Errorf("exit %d, stderr %q; want %d naming the failure", code, errOut, exitNoAnswer)
+	}
+	if !strings.Contains(out, `"variants"`) {
+		t.Errorf("--json printed nothing: %q", out)
+	}
+}

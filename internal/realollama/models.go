@@ -7,7 +7,7 @@ import (
 	"github.com/lessonl/lessonl/internal/gguf"
 )
 
-// Answers of the deterministic team on testdata/maxof's Max.
+// Answers of the deterministic team on team/testdata/maxof's Max.
 const (
 	ScanVariant   = "Here:\n```go\nfunc Max(xs []int) int {\n\tif len(xs) == 0 {\n\t\treturn 0\n\t}\n\tm := xs[0]\n\tfor _, x := range xs[1:] {\n\t\tif x > m {\n\t\t\tm = x\n\t\t}\n\t}\n\treturn m\n}\n```\n"
 	ZeroVariant   = "```go\nfunc Max(xs []int) int {\n\tm := 0\n\tfor _, x := range xs {\n\t\tif x > m {\n\t\t\tm = x\n\t\t}\n\t}\n\treturn m\n}\n```\n"

@@ -44,7 +44,7 @@ func lessonl(t *testing.T) string {
 
 func target(t *testing.T) string {
 	t.Helper()
-	f, err := filepath.Abs(filepath.Join("testdata", "maxof", "maxof.go"))
+	f, err := filepath.Abs(filepath.Join("..", "..", "team", "testdata", "maxof", "maxof.go")) // the team tests' problem
 	if err != nil {
 		t.Fatal(err)
 	}

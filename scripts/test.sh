@@ -41,6 +41,12 @@ mkdir -p bin
 go build -o bin/lessonl ./cmd/lessonl
 export PATH="$PWD/bin:$PATH"
 
+# The real Ollama server (v0.17.4, built from its Go module and cached outside
+# the checkout: ~6 min the first time) for the real-server suite.
+echo "== real Ollama server"
+LESSONL_OLLAMA_BIN="$(scripts/ollama-build.sh)"
+export LESSONL_OLLAMA_BIN LESSONL_BIN="$PWD/bin/lessonl"
+
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./...
 

@@ -16,8 +16,8 @@ import (
 
 	"github.com/lessonl/lessonl/exec"
 	"github.com/lessonl/lessonl/handlers"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 	"github.com/lessonl/lessonl/team"
-	"github.com/lessonl/lessonl/team/ollamatest"
 	"github.com/lessonl/lessonl/vectorbank"
 )
 

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 	"github.com/lessonl/lessonl/team"
-	"github.com/lessonl/lessonl/team/ollamatest"
 )
 
 // BenchmarkOrchestrationOverhead runs a 3-agent, 4-round loop against the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -125,48 +126,63 @@ func (c *clients) get(host string) (*api.Client, error) {
 	return cl, nil
 }
 
-// chatOpts are the per-call knobs; options stay identical across one model's
-// calls (num_ctx above all) so Ollama never reloads the model mid-run.
+// chatOpts are the per-call knobs. Per model, num_ctx and keep_alive stay
+// identical across a run's calls so Ollama never reloads the model mid-run.
 type chatOpts struct {
 	numPredict int
+	numCtx     int
+	seed       int
 	onToken    func(tokens int, elapsed time.Duration)
 }
 
-// chatResult is a finished answer with its speed.
+// chatResult is a finished answer with its speed. Truncated answers (cut at
+// num_predict, or a stream Ollama ended without its final message) keep
+// their text: the caller decides what of it is usable.
 type chatResult struct {
-	Text       string
-	Tokens     int
-	TokensPerS float64
+	Text         string
+	Tokens       int
+	TokensPerS   float64
+	PromptTokens int    // prompt_eval_count: what the model really read
+	Truncated    string // why the answer is incomplete; "" when it ended by itself
 }
 
-// chat sends one conversation and streams the answer. A stream that ends
-// without Ollama's final "done" message was cut, and is an error: the client
-// library itself returns nil in that case.
+// errTooLong means the server refused a prompt longer than num_ctx (we send
+// truncate: false, so it never drops the prompt's start silently).
+var errTooLong = errors.New("the prompt is longer than the model's context")
+
+// chat sends one conversation and streams the answer.
 func (r *runner) chat(ctx context.Context, a Agent, msgs []api.Message, o chatOpts) (chatResult, error) {
 	host := hostOf(a)
 	cl, err := r.clients.get(host)
 	if err != nil {
 		return chatResult{}, err
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
 	defer cancel()
-	stream := true
-	keep := api.Duration{Duration: 30 * time.Minute}
+	stream, no := true, false
+	keep := api.Duration{Duration: r.cfg.KeepAlive}
 	req := &api.ChatRequest{
 		Model:     a.Model,
 		Messages:  msgs,
 		Stream:    &stream,
 		KeepAlive: &keep,
+		// Neither drop the prompt's start nor shift the context mid-answer:
+		// prompts are fitted here, and an answer that fills the context is
+		// cut with done_reason "length".
+		Truncate: &no,
+		Shift:    &no,
 		Options: map[string]any{
 			"temperature": 0.2,
-			"seed":        r.cfg.Seed,
-			"num_ctx":     r.cfg.NumCtx,
+			"seed":        o.seed,
+			"num_ctx":     o.numCtx,
 			"num_predict": o.numPredict,
 		},
 	}
 	var (
 		b      strings.Builder
 		done   bool
+		reason string
 		chunks int
 		res    chatResult
 		start  = time.Now()
@@ -180,21 +196,37 @@ func (r *runner) chat(ctx context.Context, a Agent, msgs []api.Message, o chatOp
 			}
 		}
 		if resp.Done {
-			done = true
-			res.Tokens = resp.EvalCount
+			done, reason = true, resp.DoneReason
+			res.Tokens, res.PromptTokens = resp.EvalCount, resp.PromptEvalCount
 			if resp.EvalDuration > 0 {
 				res.TokensPerS = float64(resp.EvalCount) / resp.EvalDuration.Seconds()
 			}
 		}
 		return nil
 	})
+	// The client swallows a read error mid-stream (it returns nil after a
+	// partial answer), so a deadline is recognised by the context, not err.
+	if !done && parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		msg := fmt.Sprintf("%s at %s did not answer within %s (raise the call timeout if the model is slow)", a.Model, host, r.cfg.CallTimeout)
+		if chunks > 0 {
+			msg = fmt.Sprintf("%s at %s did not finish its answer within %s (%d tokens so far; raise the call timeout if the model is slow)", a.Model, host, r.cfg.CallTimeout, chunks)
+		}
+		return chatResult{}, &TimeoutError{msg: msg}
+	}
 	switch {
-	case ctx.Err() == context.DeadlineExceeded && err != nil:
-		return chatResult{}, fmt.Errorf("%s at %s did not answer within %s (raise the call timeout if the model is slow): %w", a.Model, host, r.cfg.CallTimeout, err)
 	case err != nil:
+		if strings.Contains(err.Error(), "exceeds the context length") {
+			return chatResult{}, fmt.Errorf("%s at %s: %w (num_ctx %d): %v", a.Model, host, errTooLong, o.numCtx, err)
+		}
 		return chatResult{}, describeModelError(a.Model, host, err)
+	case !done && chunks == 0:
+		return chatResult{}, fmt.Errorf("%s at %s: the answer stream was cut before any token (did the server stop?)", a.Model, host)
 	case !done:
-		return chatResult{}, fmt.Errorf("%s at %s: the answer stream was cut before it finished", a.Model, host)
+		// Ollama's repeat guard ends a stream this way after 31 identical tokens.
+		res.Truncated = fmt.Sprintf("the stream ended after %d tokens without Ollama's final message (its repeat guard stops a model that repeats one token)", chunks)
+		res.Tokens = chunks
+	case reason == "length":
+		res.Truncated = fmt.Sprintf("cut at num_predict (%d tokens)", o.numPredict)
 	}
 	if res.Tokens == 0 {
 		res.Tokens = chunks
@@ -202,6 +234,11 @@ func (r *runner) chat(ctx context.Context, a Agent, msgs []api.Message, o chatOp
 	res.Text = b.String()
 	return res, nil
 }
+
+// TimeoutError is a model call that ran out of its time.
+type TimeoutError struct{ msg string }
+
+func (e *TimeoutError) Error() string { return e.msg }
 
 // describeModelError turns transport and status errors into what to do.
 func describeModelError(model, host string, err error) error {
@@ -214,6 +251,9 @@ func describeModelError(model, host string, err error) error {
 	}
 	if isConnRefused(err) {
 		return fmt.Errorf("Ollama is not reachable at %s: start it with `ollama serve`, or point OLLAMA_HOST/--host at a running one: %w", host, err)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "connection reset") {
+		return fmt.Errorf("Ollama at %s closed the connection during %s's answer (did the server stop or crash? check its log, restart it with `ollama serve`): %w", host, model, err)
 	}
 	return fmt.Errorf("%s at %s: %w", model, host, err)
 }

@@ -19,7 +19,8 @@ type PullProgress struct {
 	Completed, Total    int64
 }
 
-// Preflight checks that every agent's host answers and has its model. A
+// Preflight checks that every agent's host answers and has its model, and
+// that the model can chat (an embedding model cannot be an agent). A
 // missing model is pulled when pull is non-nil and returns true for it
 // (progress goes to onPull); otherwise the error names the `ollama pull`
 // command. Errors say which host and what to do.
@@ -41,10 +42,11 @@ func Preflight(ctx context.Context, agents []Agent, pull func(model, host string
 				return &UnreachableError{Host: host, Err: err}
 			}
 		}
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		_, err = c.Show(sctx, &api.ShowRequest{Model: a.Model})
-		cancel()
+		mi, err := show(ctx, c, a.Model)
 		if err == nil {
+			if mi.lacks("completion") {
+				return capabilityError(a.Model, host, "completion", mi.caps)
+			}
 			continue
 		}
 		var se api.StatusError

@@ -51,13 +51,32 @@ const systemPrompt = `You are an expert performance engineer. You rewrite functi
 // gets the same lessons and the original code (not the best variant so far),
 // as the method prescribes.
 func optimizePrompt(f *exec.Func, lessons []vectorbank.Selected, openMP bool) string {
+	return optimizePromptWith(f, lessons, openMP, true)
+}
+
+// optimizeVersions are the code prompt from fullest to shortest: the
+// function's surroundings go first, then lessons from the last (the least
+// useful: selection puts the best first). The function itself always stays.
+func optimizeVersions(f *exec.Func, lessons []vectorbank.Selected, openMP bool) []version {
+	vs := []version{{system: systemPrompt, user: optimizePromptWith(f, lessons, openMP, true)}}
+	if strings.TrimSpace(f.Context) != "" {
+		vs = append(vs, version{system: systemPrompt, user: optimizePromptWith(f, lessons, openMP, false), note: "the function's surroundings left out"})
+	}
+	for k := len(lessons) - 1; k >= 0; k-- {
+		vs = append(vs, version{system: systemPrompt, user: optimizePromptWith(f, lessons[:k], openMP, false),
+			note: fmt.Sprintf("the function's surroundings and %d of %d lessons left out", len(lessons)-k, len(lessons))})
+	}
+	return vs
+}
+
+func optimizePromptWith(f *exec.Func, lessons []vectorbank.Selected, openMP, withContext bool) string {
 	var b strings.Builder
 	name, w := langName(f.Lang), wordsFor(f.Lang)
 	fmt.Fprintf(&b, "Make this %s function faster. It must stay correct for every input: same results, same mutations of its arguments and receiver, %s.\n\n", name, w.failure)
 	if openMP && (f.Lang == "c" || f.Lang == "cpp") {
 		b.WriteString("The code is compiled with -fopenmp and runs with several threads: you may parallelise it with OpenMP pragmas (include <omp.h> if you call its functions).\n\n")
 	}
-	if ctx := strings.TrimSpace(f.Context); ctx != "" {
+	if ctx := strings.TrimSpace(f.Context); ctx != "" && withContext {
 		fmt.Fprintf(&b, "Its surroundings in the %s (for reference, do not repeat them):\n```%s\n%s\n```\n\n", w.scope, fenceTag(f.Lang), ctx)
 	}
 	fmt.Fprintf(&b, "The function:\n```%s\n%s\n```\n\n", fenceTag(f.Lang), strings.TrimSpace(f.Source))
@@ -129,9 +148,31 @@ func lessonSpeedup(r *exec.Report) float64 {
 // solicitPrompt asks the agent that wrote a variant to explain its outcome,
 // with the facts the runner measured.
 func solicitPrompt(f *exec.Func, variant string, r *exec.Report) string {
+	return solicitPromptClipped(f, variant, r, 0)
+}
+
+const solicitSystem = "You are an expert performance engineer who explains results briefly and precisely."
+
+// solicitVersions are the lesson prompt from fullest to shortest: long code
+// keeps its head and tail, and the compiler's or runner's log shrinks with it.
+func solicitVersions(f *exec.Func, variant string, r *exec.Report) []version {
+	var vs []version
+	for _, n := range []int{0, 200, 60, 20} {
+		note := ""
+		if n > 0 {
+			note = fmt.Sprintf("the code shown in the lesson prompt was cut to %d lines", n)
+		}
+		vs = append(vs, version{system: solicitSystem, user: solicitPromptClipped(f, variant, r, n), note: note})
+	}
+	return vs
+}
+
+// solicitPromptClipped is solicitPrompt with code cut to maxLines lines
+// (0: whole).
+func solicitPromptClipped(f *exec.Func, variant string, r *exec.Report, maxLines int) string {
 	var b strings.Builder
 	tag := fenceTag(f.Lang)
-	fmt.Fprintf(&b, "Original function A:\n```%s\n%s\n```\n\nYour rewrite B:\n```%s\n%s\n```\n\n", tag, strings.TrimSpace(f.Source), tag, strings.TrimSpace(variant))
+	fmt.Fprintf(&b, "Original function A:\n```%s\n%s\n```\n\nYour rewrite B:\n```%s\n%s\n```\n\n", tag, clipLines(strings.TrimSpace(f.Source), maxLines), tag, clipLines(strings.TrimSpace(variant), maxLines))
 	switch outcomeOf(r) {
 	case vectorbank.OutcomeFaster:
 		fmt.Fprintf(&b, "B is correct and %.2fx faster than A (95%% interval %.2fx to %.2fx). In one or two sentences, explain which change makes B faster, so another engineer can apply the idea to other code.", r.Speedup, r.SpeedupLow, r.SpeedupHigh)
@@ -153,7 +194,7 @@ func solicitPrompt(f *exec.Func, variant string, r *exec.Report) string {
 		}
 		b.WriteString(" In one or two sentences, explain why A and B compute different results.")
 	case vectorbank.OutcomeBuildFailed:
-		fmt.Fprintf(&b, "B does not compile. The compiler says:\n```\n%s\n```\nIn one or two sentences, explain what in B causes this error.", firstLines(r.Detail, 12))
+		fmt.Fprintf(&b, "B does not compile. The compiler says:\n```\n%s\n```\nIn one or two sentences, explain what in B causes this error.", firstLines(r.Detail, logLines(maxLines)))
 	case vectorbank.OutcomeTimeout:
 		fmt.Fprintf(&b, "B did not finish within the time limit (%s). In one or two sentences, explain why B can run forever or far too long.", clip(r.Detail, 300))
 	case vectorbank.OutcomeCrashed:
@@ -163,9 +204,21 @@ func solicitPrompt(f *exec.Func, variant string, r *exec.Report) string {
 	return b.String()
 }
 
+// logLines is how much of a compiler log a lesson prompt shows.
+func logLines(maxLines int) int {
+	if maxLines == 0 {
+		return 12
+	}
+	return min(12, max(maxLines/5, 4))
+}
+
 // cleanLesson turns a model's answer into a lesson: code and markup dropped,
 // at most three sentences and 600 characters. Empty means no lesson.
-func cleanLesson(answer string) string {
+func cleanLesson(answer string) string { return cleanLessonCut(answer, false) }
+
+// cleanLessonCut is cleanLesson for an answer that may have been cut: then
+// only sentences that visibly ended (a terminator and a space) are kept.
+func cleanLessonCut(answer string, cut bool) string {
 	answer = strings.ReplaceAll(answer, "\r\n", "\n")
 	var kept []string
 	inFence := false
@@ -180,6 +233,15 @@ func cleanLesson(answer string) string {
 	}
 	text := strings.Join(strings.Fields(strings.Join(kept, " ")), " ")
 	text = strings.TrimLeft(text, "#*-> ")
+	if cut {
+		end := 0
+		for i := 0; i+1 < len(text); i++ {
+			if (text[i] == '.' || text[i] == '!' || text[i] == '?') && text[i+1] == ' ' {
+				end = i + 1
+			}
+		}
+		text = text[:end]
+	}
 	if n := sentenceEnd(text, 3); n > 0 {
 		text = text[:n]
 	}

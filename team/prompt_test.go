@@ -68,3 +68,30 @@ func TestOutcomeBoundary(t *testing.T) {
 		}
 	}
 }
+
+// A 2047-line rewrite no longer rides whole into the lesson prompt: the
+// shorter versions keep its head and tail and say what they left out.
+func TestSolicitVersionsShortenLongCode(t *testing.T) {
+	f := &exec.Func{Lang: "go", Name: "Max", Source: "func Max(xs []int) int { return 0 }", Signature: "func Max(xs []int) int"}
+	long := "func Max(xs []int) int {\n" + strings.Repeat("\tx := 1\n", 2045) + "}\n"
+	rep := &exec.Report{Verdict: exec.BuildFailed, Detail: strings.Repeat("error line\n", 100)}
+	vs := solicitVersions(f, long, rep)
+	if len(vs) < 2 || len(vs[0].user) < 2045*8 {
+		t.Fatalf("the fullest version should hold the whole code: %d versions", len(vs))
+	}
+	last := vs[len(vs)-1]
+	if len(last.user) > 2000 || !strings.Contains(last.user, "lines left out") || !strings.Contains(last.user, "}") || last.note == "" {
+		t.Errorf("shortest version (%d bytes, note %q):\n%s", len(last.user), last.note, last.user)
+	}
+}
+
+// A lesson cut mid-sentence keeps only the sentences that ended; repeated
+// junk from the repeat guard is no lesson.
+func TestCleanLessonCut(t *testing.T) {
+	if got := cleanLessonCut("The scan is linear. It avoids the sort. And then the mo", true); got != "The scan is linear. It avoids the sort." {
+		t.Errorf("got %q", got)
+	}
+	if got := cleanLessonCut("A single pass is linear.ear.ear.ear.ear.", true); got != "" {
+		t.Errorf("repeat-guard junk became a lesson: %q", got)
+	}
+}

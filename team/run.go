@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,9 @@ func (c Config) withDefaults() Config {
 	if c.NumCtx <= 0 {
 		c.NumCtx = 8192
 	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = vectorbank.OllamaKeepAlive
+	}
 	return c
 }
 
@@ -72,8 +76,34 @@ type runner struct {
 	clients clients
 	gen     chan struct{} // bounds concurrent model calls (one host may serve one model at a time)
 
-	emitMu sync.Mutex
-	emitFn func(Event)
+	info       map[string]modelInfo // by agent, from /api/show
+	agentErr   map[string]error     // agents that cannot take part (e.g. an embedding model)
+	sequential bool                 // the team and embedder exceed what a host keeps loaded
+
+	rateMu sync.Mutex
+	rate   map[string]float64 // by agent: prompt tokens per byte, as reported
+
+	emitMu   sync.Mutex
+	emitFn   func(Event)
+	warned   map[string]bool
+	warnings []string
+}
+
+// warn reports a problem that does not stop the run, once per text.
+func (r *runner) warn(round int, text string) {
+	r.emitMu.Lock()
+	if r.warned == nil {
+		r.warned = map[string]bool{}
+	}
+	seen := r.warned[text]
+	r.warned[text] = true
+	if !seen {
+		r.warnings = append(r.warnings, text)
+	}
+	r.emitMu.Unlock()
+	if !seen {
+		r.emit(Warning{Round: round, Text: text})
+	}
 }
 
 func (r *runner) emit(e Event) {
@@ -85,11 +115,27 @@ func (r *runner) emit(e Event) {
 	r.emitFn(e)
 }
 
+// ErrNoModelAnswered is matched (errors.Is) by the error of a run in which
+// no model call of any agent succeeded: nothing was generated to measure.
+var ErrNoModelAnswered = errors.New("no model answered")
+
+// noAnswerError is a run where every model call failed; it names the first failure.
+type noAnswerError struct{ first string }
+
+func (e *noAnswerError) Error() string {
+	return fmt.Sprintf("no model answered in the whole run (first failure: %s)", e.first)
+}
+
+func (e *noAnswerError) Is(target error) bool { return target == ErrNoModelAnswered }
+
 // Run optimises one function with the LessonL loop: T rounds in which every
 // agent rewrites the original, every variant is measured and explained, and
 // the bank's selected lessons feed the next round. It returns the best
 // verified variant, re-measured once. When ctx is cancelled it stops at once
 // and returns what it has, with ctx's error; lessons banked so far are kept.
+// A failing bank (selection, factors, banking a lesson) is reported as a
+// Warning and never costs the verified result. A run in which no model
+// answered returns an error matching ErrNoModelAnswered.
 // emit may be nil; it is never called concurrently.
 func Run(ctx context.Context, p Problem, cfg Config, bank *vectorbank.Bank, emit func(Event)) (*Result, error) {
 	cfg = cfg.withDefaults()
@@ -101,9 +147,11 @@ func Run(ctx context.Context, p Problem, cfg Config, bank *vectorbank.Bank, emit
 		p.Func = f
 	}
 	r := &runner{cfg: cfg, bank: bank, prob: p, key: ProblemKey(p.Func), emitFn: emit, gen: make(chan struct{}, cfg.Parallel)}
+	if err := r.prepare(ctx); err != nil {
+		return nil, err
+	}
 	res := &Result{}
 	used := map[string]bool{}
-	var runErr error
 	for round := 0; round < cfg.Rounds; round++ {
 		if ctx.Err() != nil {
 			break
@@ -115,9 +163,8 @@ func Run(ctx context.Context, p Problem, cfg Config, bank *vectorbank.Bank, emit
 				Scope: cfg.Scope, K: cfg.Lessons, Strategy: cfg.Selection, NoFactor: cfg.NoFactor,
 				Seed: int64(cfg.Seed + round), File: p.Target.File,
 			})
-			if err != nil {
-				runErr = fmt.Errorf("couldn't select lessons for round %d: %w", round, err)
-				break
+			if err != nil && ctx.Err() == nil {
+				r.warn(round, fmt.Sprintf("couldn't select lessons for round %d, so it runs without them: %v", round+1, err))
 			}
 			lessons = sel
 		}
@@ -133,9 +180,8 @@ func Run(ctx context.Context, p Problem, cfg Config, bank *vectorbank.Bank, emit
 			}
 		}
 		if len(lessons) > 0 && ctx.Err() == nil {
-			if err := r.feedback(ctx, round, lessons, variants); err != nil {
-				runErr = err
-				break
+			if err := r.feedback(ctx, round, lessons, variants); err != nil && ctx.Err() == nil {
+				r.warn(round, err.Error())
 			}
 		}
 		for _, s := range lessons {
@@ -148,114 +194,260 @@ func Run(ctx context.Context, p Problem, cfg Config, bank *vectorbank.Bank, emit
 		}
 	}
 	sortLessons(res.LessonsUsed)
-	if ctx.Err() == nil && runErr == nil {
+	if ctx.Err() == nil {
 		res.Best = r.remeasureBest(ctx, res.Variants)
 	}
+	r.emitMu.Lock()
+	res.Warnings = append([]string(nil), r.warnings...)
+	r.emitMu.Unlock()
 	r.emit(Done{Result: res})
-	if runErr != nil {
-		return res, runErr
+	if ctx.Err() != nil {
+		return res, ctx.Err()
 	}
-	return res, ctx.Err()
+	return res, noAnswer(res.Variants)
+}
+
+// noAnswer is the run's error when no variant came back from any model.
+func noAnswer(vs []Variant) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	for _, v := range vs {
+		if v.answered {
+			return nil
+		}
+	}
+	return &noAnswerError{first: vs[0].Error}
 }
 
 // round runs every agent once; a variant is measured as soon as it arrives.
+// When the team and embedder exceed what a host keeps loaded, the agents
+// take turns instead, so each model loads at most once per round.
 func (r *runner) round(ctx context.Context, round int, lessons []vectorbank.Selected) []Variant {
 	read := make([]string, len(lessons))
 	for i, s := range lessons {
 		read[i] = s.Lesson.ID
 	}
-	prompt := optimizePrompt(r.prob.Func, lessons, r.cfg.Measure.OpenMP)
-	out := make([]Variant, len(r.cfg.Agents))
-	var wg sync.WaitGroup
+	n := len(r.cfg.Agents)
+	turns := make([]*turn, n)
 	for i, a := range r.cfg.Agents {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i] = r.agentTurn(ctx, round, a, prompt, read)
-		}()
+		turns[i] = &turn{a: a, idx: i, v: Variant{Agent: a.String(), Model: a.Model, Round: round, LessonsRead: read}}
 	}
-	wg.Wait()
+	var wg sync.WaitGroup
+	if !r.sequential {
+		for _, t := range turns {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if r.generate(ctx, round, t, lessons) && r.measure(ctx, round, t) && r.explain(ctx, round, t) {
+					r.bankLesson(ctx, round, t)
+				}
+			}()
+		}
+		wg.Wait()
+	} else {
+		// One agent at a time, each with all its calls back to back, the
+		// models still loaded first; the lessons are banked (the embedder's
+		// calls) together at the end, next to the next round's selection.
+		for _, t := range r.loadedFirst(ctx, turns) {
+			if ctx.Err() != nil {
+				break
+			}
+			if !r.generate(ctx, round, t, lessons) || !r.measure(ctx, round, t) || !r.explain(ctx, round, t) {
+				t.lesson = ""
+			}
+		}
+		for _, t := range turns {
+			if t.lesson != "" && ctx.Err() == nil {
+				r.bankLesson(ctx, round, t)
+			}
+		}
+	}
 	// An agent cancelled before it answered leaves nothing to report.
-	kept := out[:0]
-	for _, v := range out {
-		if v.Agent != "" {
-			kept = append(kept, v)
+	var kept []Variant
+	for _, t := range turns {
+		if !t.cancelled {
+			kept = append(kept, t.v)
 		}
 	}
 	return kept
 }
 
-// agentTurn is one agent's part of a round: generate, measure, explain, bank.
-func (r *runner) agentTurn(ctx context.Context, round int, a Agent, prompt string, read []string) Variant {
-	v := Variant{Agent: a.String(), Model: a.Model, Round: round, LessonsRead: read}
-	msgs := []api.Message{{Role: "system", Content: systemPrompt}, {Role: "user", Content: prompt}}
-	ans, err := r.call(ctx, a, msgs, chatOpts{numPredict: 2048, onToken: func(n int, d time.Duration) {
-		tps := 0.0
-		if d > 0 {
-			tps = float64(n) / d.Seconds()
+// loadedFirst orders the turns so that agents whose model is loaded now
+// (/api/ps) go first: the one that must load comes last and evicts a model
+// that is done for this round.
+func (r *runner) loadedFirst(ctx context.Context, turns []*turn) []*turn {
+	loaded := map[string]bool{}
+	for _, host := range hostsOf(r.cfg.Agents) {
+		cl, err := r.clients.get(host)
+		if err != nil {
+			continue
 		}
-		r.emit(Generating{Round: round, Agent: v.Agent, Tokens: n, TokensPerS: tps})
-	}})
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ps, err := cl.ListRunning(pctx)
+		cancel()
+		if err != nil {
+			continue
+		}
+		for _, m := range ps.Models {
+			loaded[host+" "+m.Name] = true
+			loaded[host+" "+m.Model] = true
+		}
+	}
+	out := make([]*turn, 0, len(turns))
+	for _, first := range []bool{true, false} {
+		for _, t := range turns {
+			if isLoaded(loaded, hostOf(t.a), t.a.Model) == first {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+func isLoaded(loaded map[string]bool, host, model string) bool {
+	if !strings.Contains(model[strings.LastIndex(model, "/")+1:], ":") {
+		model += ":latest"
+	}
+	return loaded[host+" "+model]
+}
+
+func hostsOf(as []Agent) []string {
+	var hs []string
+	for _, a := range as {
+		if h := hostOf(a); !slices.Contains(hs, h) {
+			hs = append(hs, h)
+		}
+	}
+	return hs
+}
+
+// turn is one agent's part of a round as it goes: generate, measure,
+// explain, bank.
+type turn struct {
+	a         Agent
+	idx       int
+	v         Variant
+	lesson    string
+	cancelled bool
+}
+
+// seed is the model seed of an agent's turn in a round: distinct for every
+// round and agent (so a round without new lessons does not repeat the last
+// one byte for byte) and reproducible from the run's base seed.
+func (r *runner) seed(round, idx int) int {
+	return r.cfg.Seed + round*len(r.cfg.Agents) + idx
+}
+
+// generate asks the agent for a variant. It reports whether the turn goes on.
+func (r *runner) generate(ctx context.Context, round int, t *turn, lessons []vectorbank.Selected) bool {
+	v := &t.v
+	fail := func(err error) bool {
+		v.Error = err.Error()
+		r.emit(AgentFailed{Round: round, Agent: v.Agent, Err: err})
+		return false
+	}
+	if err := r.agentErr[v.Agent]; err != nil {
+		return fail(err)
+	}
+	ans, err := r.ask(ctx, round, t.a, optimizeVersions(r.prob.Func, lessons, r.cfg.Measure.OpenMP), chatOpts{
+		numPredict: 2048, seed: r.seed(round, t.idx),
+		onToken: func(n int, d time.Duration) {
+			tps := 0.0
+			if d > 0 {
+				tps = float64(n) / d.Seconds()
+			}
+			r.emit(Generating{Round: round, Agent: v.Agent, Tokens: n, TokensPerS: tps})
+		}})
 	if err != nil {
 		if ctx.Err() != nil {
-			return Variant{}
+			t.cancelled = true
+			return false
 		}
-		v.Error = err.Error()
-		r.emit(AgentFailed{Round: round, Agent: v.Agent, Err: err})
-		return v
+		return fail(err)
 	}
-	v.TokensPerS, v.Tokens = ans.TokensPerS, ans.Tokens
+	v.answered = true
+	v.TokensPerS, v.Tokens, v.Truncated = ans.TokensPerS, ans.Tokens, ans.Truncated
 	r.emit(Generating{Round: round, Agent: v.Agent, Tokens: ans.Tokens, TokensPerS: ans.TokensPerS, Done: true})
-	code, err := extractCode(ans.Text, r.prob.Func.Lang, bareName(r.prob.Func.Name))
+	name := bareName(r.prob.Func.Name)
+	code, err := extractCode(ans.Text, r.prob.Func.Lang, name)
 	if err != nil {
-		err = fmt.Errorf("%s answered without usable code: %w", v.Agent, err)
-		v.Error = err.Error()
-		r.emit(AgentFailed{Round: round, Agent: v.Agent, Err: err})
-		return v
+		if ans.Truncated != "" {
+			return fail(fmt.Errorf("%s's answer was incomplete (%s) and held no code", v.Agent, ans.Truncated))
+		}
+		return fail(fmt.Errorf("%s answered without usable code: %w", v.Agent, err))
+	}
+	if ans.Truncated != "" && !completeFunc(code, r.prob.Func.Lang, name) {
+		// Measuring it would only report a build failure the model never
+		// made, and bank a false lesson for the whole team.
+		return fail(fmt.Errorf("%s's answer was incomplete (%s) before the function %s was complete: not measured, no lesson", v.Agent, ans.Truncated, name))
 	}
 	v.Code = code
-	rep, err := exec.Measure(ctx, r.prob.Target, code, r.cfg.Measure)
+	return true
+}
+
+// measure runs the variant through the runner.
+func (r *runner) measure(ctx context.Context, round int, t *turn) bool {
+	v := &t.v
+	rep, err := exec.Measure(ctx, r.prob.Target, v.Code, r.cfg.Measure)
 	if err != nil {
 		if ctx.Err() != nil {
-			return Variant{}
+			t.cancelled = true
+			return false
 		}
 		v.Error = fmt.Sprintf("couldn't measure the variant: %v", err)
 		r.emit(AgentFailed{Round: round, Agent: v.Agent, Err: err})
-		return v
+		return false
 	}
 	v.Report = rep
-	r.emit(Measured{Round: round, Variant: v})
+	r.emit(Measured{Round: round, Variant: *v})
+	return true
+}
 
-	// Solicitation: the same agent explains its outcome from the measured facts.
-	sol := []api.Message{{Role: "system", Content: "You are an expert performance engineer who explains results briefly and precisely."},
-		{Role: "user", Content: solicitPrompt(r.prob.Func, code, rep)}}
-	ans, err = r.call(ctx, a, sol, chatOpts{numPredict: 256})
+// explain is the solicitation: the same agent explains its outcome from the
+// measured facts. It reports whether there is a lesson to bank.
+func (r *runner) explain(ctx context.Context, round int, t *turn) bool {
+	v := &t.v
+	ans, err := r.ask(ctx, round, t.a, solicitVersions(r.prob.Func, v.Code, v.Report), chatOpts{numPredict: 256, seed: r.seed(round, t.idx)})
 	if err != nil {
 		if ctx.Err() == nil {
 			r.emit(AgentFailed{Round: round, Agent: v.Agent, Err: fmt.Errorf("no lesson: %w", err)})
 		}
-		return v
+		return false
 	}
 	v.LessonTokens = ans.Tokens
-	text := cleanLesson(ans.Text)
-	if text == "" {
-		r.emit(AgentFailed{Round: round, Agent: v.Agent, Err: errors.New("no lesson: the explanation was empty or not text")})
-		return v
+	t.lesson = cleanLessonCut(ans.Text, ans.Truncated != "")
+	if t.lesson == "" {
+		why := "the explanation was empty or not text"
+		if ans.Truncated != "" {
+			why = "the explanation was incomplete (" + ans.Truncated + ") with no whole sentence"
+		}
+		r.emit(AgentFailed{Round: round, Agent: v.Agent, Err: errors.New("no lesson: " + why)})
+		return false
 	}
+	return true
+}
+
+// bankLesson stores the turn's lesson; a failure is the bank's, reported,
+// and costs nothing else.
+func (r *runner) bankLesson(ctx context.Context, round int, t *turn) {
+	v, rep, f := &t.v, t.v.Report, r.prob.Func
 	l, err := r.bank.Add(ctx, vectorbank.Lesson{
-		Text: text, Outcome: outcomeOf(rep), Speedup: lessonSpeedup(rep),
+		Text: t.lesson, Outcome: outcomeOf(rep), Speedup: lessonSpeedup(rep),
 		SpeedupLow: rep.SpeedupLow, SpeedupHigh: rep.SpeedupHigh, Factor: 1.0,
-		Lang: r.prob.Func.Lang, Func: r.prob.Func.Name, Signature: r.prob.Func.Signature,
-		Original: r.prob.Func.Source, Variant: code, ProblemKey: r.key,
-		Model: a.Model, Agent: v.Agent, Round: round, Project: r.cfg.Project, Read: read,
+		Lang: f.Lang, Func: f.Name, Signature: f.Signature,
+		Original: f.Source, Variant: v.Code, ProblemKey: r.key,
+		Model: t.a.Model, Agent: v.Agent, Round: round, Project: r.cfg.Project, Read: v.LessonsRead,
 	})
 	if err != nil {
-		r.emit(AgentFailed{Round: round, Agent: v.Agent, Err: fmt.Errorf("couldn't bank the lesson: %w", err)})
-		return v
+		if ctx.Err() == nil {
+			r.emit(AgentFailed{Round: round, Agent: v.Agent, Err: fmt.Errorf("couldn't bank the lesson: %w", err)})
+			r.warn(round, fmt.Sprintf("the lesson bank failed; the run goes on: %v", err))
+		}
+		return
 	}
 	v.LessonID = l.ID
 	r.emit(LessonBanked{Round: round, Lesson: l})
-	return v
 }
 
 // call holds a generation slot for the duration of one model call.

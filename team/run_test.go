@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 	"github.com/lessonl/lessonl/team"
-	"github.com/lessonl/lessonl/team/ollamatest"
 	"github.com/lessonl/lessonl/vectorbank"
 )
 

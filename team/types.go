@@ -39,8 +39,11 @@ type Config struct {
 	CallTimeout time.Duration       // bound on every model call; default 5m
 	Measure     exec.Options        // runner options (floor, timeout, sandbox)
 	Project     string              // module path or repo root, for provenance and scope
-	Seed        int                 // model seed; default 42
-	NumCtx      int                 // model context window; default 8192
+	Seed        int                 // base model seed; each round and agent derives its own from it; default 42
+	NumCtx      int                 // cap on each model's context window (num_ctx is the model's own, up to this); default 8192
+	KeepAlive   time.Duration       // keep_alive of every call of the run (chat and embedder); default vectorbank.OllamaKeepAlive
+	MaxLoaded   int                 // models one Ollama host keeps loaded; default: what /api/ps shows, at least Ollama's default 3
+	EmbedHost   string              // host of an ollama: embedder; empty = OLLAMA_HOST or the default, like an agent without one
 }
 
 // Problem is the function being optimised.
@@ -56,12 +59,15 @@ type Variant struct {
 	Round        int          `json:"round"`
 	Code         string       `json:"code"`
 	Report       *exec.Report `json:"report,omitempty"`
-	Error        string       `json:"error,omitempty"` // the model call failed: no code, no lesson
+	Error        string       `json:"error,omitempty"`     // the model call failed: no code, no lesson
+	Truncated    string       `json:"truncated,omitempty"` // why the answer was incomplete (cut at num_predict, stream ended early)
 	LessonID     string       `json:"lesson_id,omitempty"`
 	LessonsRead  []string     `json:"lessons_read,omitempty"`
 	TokensPerS   float64      `json:"tokens_per_s,omitempty"`
 	Tokens       int          `json:"tokens,omitempty"`        // generated for the code
 	LessonTokens int          `json:"lesson_tokens,omitempty"` // generated for the lesson
+
+	answered bool // a model call came back (even without usable code)
 }
 
 // Result is the outcome of a run.
@@ -71,6 +77,9 @@ type Result struct {
 	LessonsLearned []vectorbank.Lesson `json:"lessons_learned"`
 	LessonsUsed    []vectorbank.Lesson `json:"lessons_used"`
 	Rounds         int                 `json:"rounds"`
+	// Warnings are problems that did not stop the run: a lesson step or the
+	// bank failed, prompts were shortened, models will be reloaded.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Event is what a run reports as it goes; front ends (CLI, language server)
@@ -117,6 +126,14 @@ type FactorsUpdated struct {
 	Factors map[string]float64 // lesson ID -> new factor
 }
 
+// Warning reports, once, a problem that does not stop the run: the bank
+// failed (the run goes on without lessons), a prompt was shortened to fit a
+// model's context, or the team and embedder exceed what a host keeps loaded.
+type Warning struct {
+	Round int // -1 before the first round
+	Text  string
+}
+
 // Remeasured reports the final re-measurement of the best variant.
 type Remeasured struct{ Variant Variant }
 
@@ -130,4 +147,5 @@ func (AgentFailed) event()    {}
 func (LessonBanked) event()   {}
 func (FactorsUpdated) event() {}
 func (Remeasured) event()     {}
+func (Warning) event()        {}
 func (Done) event()           {}

@@ -18,6 +18,11 @@ import (
 // no timeout of its own, and a local model loading on a busy laptop is slow.
 const DefaultEmbedTimeout = 2 * time.Minute
 
+// OllamaKeepAlive is the keep_alive of every Ollama call of a run, the
+// embedder's and the team's alike: with one value, Ollama's eviction order
+// is least recently used, and no model unloads mid-run.
+const OllamaKeepAlive = 30 * time.Minute
+
 // OllamaOption configures NewOllamaEmbedder.
 type OllamaOption func(*ollamaEmbedder)
 
@@ -92,7 +97,8 @@ func (o *ollamaEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	truncate := true
-	resp, err := o.client.Embed(ctx, &api.EmbedRequest{Model: o.model, Input: texts, Truncate: &truncate})
+	keep := api.Duration{Duration: OllamaKeepAlive}
+	resp, err := o.client.Embed(ctx, &api.EmbedRequest{Model: o.model, Input: texts, Truncate: &truncate, KeepAlive: &keep})
 	if err != nil {
 		return nil, o.explain(ctx, err)
 	}

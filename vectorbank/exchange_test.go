@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 // A team file exported from a hash store is imported into a fresh store

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite golden files in testdata")

@@ -11,7 +11,7 @@ import (
 
 	"github.com/lessonl/lessonl/bench"
 	"github.com/lessonl/lessonl/exec"
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 // benchScript: "solver:1b" answers pair-products of the Go suite with its
@@ -38,7 +38,7 @@ func benchScript(t *testing.T, latency time.Duration) ollamatest.Script {
 		"wrong:1b": {Misbehave: mb, Rules: []ollamatest.Rule{
 			{Contains: []string{"Your rewrite B"}, Reply: "Squaring each value is not the same as multiplying distinct pairs."},
 			{Contains: []string{f.Signature}, Reply: wrong},
-		}},
+		}, Replies: []string{"I see no faster way to write this function."}}, // answers every other problem, without code
 	}}
 }
 

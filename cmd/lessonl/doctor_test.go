@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/lessonl/lessonl/exec/sandbox"
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 // TestDoctor runs the real checks of `lessonl doctor` against this machine,

@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 // ollamatest is hidden: it runs the scripted Ollama-compatible server that

@@ -45,7 +45,7 @@ func TestOllamatestCommandServesUntilCancelled(t *testing.T) {
 	stdoutR, stdoutW := io.Pipe()
 	code := make(chan int, 1)
 	go func() {
-		code <- run(ctx, []string{"ollamatest", "--script", "../../team/ollamatest/testdata/example.json"}, stdoutW, io.Discard)
+		code <- run(ctx, []string{"ollamatest", "--script", "../../internal/ollamatest/testdata/example.json"}, stdoutW, io.Discard)
 		stdoutW.Close()
 	}()
 	line, err := bufio.NewReader(stdoutR).ReadString('\n')

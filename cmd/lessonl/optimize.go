@@ -120,7 +120,7 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := team.Preflight(ctx, agents, ask, pullProgress(stderr)); err != nil {
 		var ue *team.UnreachableError
 		if errors.As(err, &ue) {
-			return fmt.Errorf("%w\nNo Ollama here? Watch the whole loop with a scripted team instead:\n  go run ./cmd/lessonl ollamatest --script team/ollamatest/testdata/example.json --addr 127.0.0.1:11434 &\n  go run ./cmd/lessonl optimize --models qwen2.5-coder:7b,deepseek-coder:6.7b,qwen2.5-coder:14b examples/sum/sum.go:Sum\n(from a checkout; see README, \"Try it without Ollama\")", err)
+			return fmt.Errorf("%w\nNo Ollama here? Watch the whole loop with a scripted team instead:\n  go run ./cmd/lessonl ollamatest --script internal/ollamatest/testdata/example.json --addr 127.0.0.1:11434 &\n  go run ./cmd/lessonl optimize --models qwen2.5-coder:7b,deepseek-coder:6.7b,qwen2.5-coder:14b examples/sum/sum.go:Sum\n(from a checkout; see README, \"Try it without Ollama\")", err)
 		}
 		return err
 	}
@@ -145,7 +145,7 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg := team.Config{
 		Agents: agents, Rounds: *rounds, Lessons: *lessons, Scope: sc,
 		Selection: vectorbank.Strategy(*selection), NoLessons: *noLessons || *lessons == 0, NoFactor: *noFactor,
-		Parallel: *parallel, CallTimeout: *callTimeout, Project: team.ProjectOf(file),
+		Parallel: *parallel, CallTimeout: *callTimeout, Project: team.ProjectOf(file), EmbedHost: *host,
 		Measure: exec.Options{Floor: *floor, Timeout: *timeout, NoSandbox: *noSandbox, RTol: *rtol, OpenMP: *omp > 0, Threads: *omp},
 	}
 	var render func(team.Event)
@@ -182,6 +182,10 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			fmt.Fprintln(stderr, "lessonl optimize: cancelled; lessons learned so far are kept")
 			return exitCode(130)
 		}
+		if errors.Is(runErr, team.ErrNoModelAnswered) {
+			fmt.Fprintf(stderr, "lessonl optimize: %v\n", runErr)
+			return exitCode(exitNoAnswer)
+		}
 		return runErr
 	}
 	if *apply && !applied && applyErr == nil {
@@ -189,6 +193,10 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	return applyErr
 }
+
+// exitNoAnswer is optimize's exit status when no model answered at all
+// (every call failed: server down, models missing or broken).
+const exitNoAnswer = 3
 
 // applyBest writes the best variant into file only when it is verified
 // faster after the re-measurement and the file is unchanged since the start.
@@ -244,7 +252,8 @@ func writeOptimizeJSON(w io.Writer, res *team.Result, applied bool) error {
 		LessonsLearned []vectorbank.Lesson `json:"lessons_learned"`
 		LessonsUsed    []vectorbank.Lesson `json:"lessons_used"`
 		Rounds         int                 `json:"rounds"`
-	}{Applied: applied, Variants: res.Variants, LessonsLearned: res.LessonsLearned, LessonsUsed: res.LessonsUsed, Rounds: res.Rounds}
+		Warnings       []string            `json:"warnings,omitempty"`
+	}{Applied: applied, Variants: res.Variants, LessonsLearned: res.LessonsLearned, LessonsUsed: res.LessonsUsed, Rounds: res.Rounds, Warnings: res.Warnings}
 	if out.Variants == nil {
 		out.Variants = []team.Variant{}
 	}
@@ -363,6 +372,8 @@ func plainRenderer(w io.Writer) func(team.Event) {
 			fmt.Fprintf(w, "round %d: updated %d lesson factors\n", e.Round+1, len(e.Factors))
 		case team.Remeasured:
 			fmt.Fprintf(w, "best re-measured: %s %s\n", e.Variant.Report.Verdict, speedupText(e.Variant.Report))
+		case team.Warning:
+			fmt.Fprintf(w, "warning: %s\n", e.Text)
 		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 // A two-agent team on a copy of team/testdata/maxof: "fast" scans once,
@@ -154,7 +154,7 @@ func TestOptimizeApplyCxx(t *testing.T) {
 // examples/mins. Round 1 gives one faster, one incorrect and one
 // non-building variant; with their lessons, every agent is faster in round 2.
 func TestOptimizeCxxExample(t *testing.T) {
-	script, err := ollamatest.Load(filepath.Join("..", "..", "team", "ollamatest", "testdata", "example.json"))
+	script, err := ollamatest.Load(filepath.Join("..", "..", "internal", "ollamatest", "testdata", "example.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,5 +260,23 @@ func TestOptimizeErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, errOut, tt.code, tt.want)
 			}
 		})
+	}
+}
+
+// A run in which no model answered exits 3 (README: exit codes), with the
+// first failure named.
+func TestOptimizeNoModelAnsweredExits3(t *testing.T) {
+	srv := ollamatest.New(ollamatest.Script{Models: map[string]*ollamatest.Model{
+		"broken:1b": {Misbehave: &ollamatest.Misbehave{Status: 500, Message: "model runner crashed"}},
+	}})
+	defer srv.Close()
+	file := maxModule(t)
+	out, errOut, code := runCLI(t, context.Background(), "optimize", "--json", "--store", t.TempDir(),
+		"--host", srv.URL(), "--models", "broken:1b", "--rounds", "1", file+":Max")
+	if code != exitNoAnswer || !strings.Contains(errOut, "no model answered") || !strings.Contains(errOut, "model runner crashed") {
+		t.Errorf("exit %d, stderr %q; want %d naming the failure", code, errOut, exitNoAnswer)
+	}
+	if !strings.Contains(out, `"variants"`) {
+		t.Errorf("--json printed nothing: %q", out)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 	"golang.org/x/tools/txtar"
 )
 
@@ -33,7 +33,7 @@ import (
 //	append F TEXT         append TEXT and a newline to file F
 //	[!] exists F          file F exists
 //	ollama MODEL DIM      start a scripted Ollama serving an embedding model; sets $OLLAMA
-//	ollamascript F        start a scripted Ollama playing script file F (team/ollamatest); sets $OLLAMA
+//	ollamascript F        start a scripted Ollama playing script file F (internal/ollamatest); sets $OLLAMA
 var updateScripts = flag.Bool("update-scripts", false, "rewrite the cmp files of the txtar scripts with the actual output")
 
 // scriptCLI runs lessonl for a script: args in work, with the environment

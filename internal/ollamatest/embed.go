@@ -78,6 +78,7 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	recordEmbedStatus(&rec, mb)
+	defer s.loadForEmbed(&rec, req.Model, req.Options, req.KeepAlive)()
 	s.record(rec)
 	if !s.beforeAnswer(w, r, mb, req.Model) {
 		return
@@ -114,6 +115,20 @@ func (s *Server) embedModel(name string) (dim int, mb *Misbehave, present bool) 
 		return 0, nil, false
 	}
 	return cmp.Or(m.m.EmbedDim, defaultEmbedDim), m.m.Misbehave, true
+}
+
+// loadForEmbed loads an embedding call's model and notes it in rec; the
+// returned func releases it.
+func (s *Server) loadForEmbed(rec *Request, name string, opts map[string]any, keepAlive json.RawMessage) func() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key, m, present := s.lookup(name)
+	if !present || m == nil {
+		return func() {}
+	}
+	load, evicted, release := s.load(key, name, numCtxOf(opts), keepAliveOf(keepAlive))
+	rec.Load, rec.Evicted = load, evicted
+	return release
 }
 
 // recordEmbedStatus sets the status a misbehaving embedding call will answer.
@@ -161,6 +176,7 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	recordEmbedStatus(&rec, mb)
+	defer s.loadForEmbed(&rec, req.Model, req.Options, req.KeepAlive)()
 	s.record(rec)
 	if !s.beforeAnswer(w, r, mb, req.Model) {
 		return

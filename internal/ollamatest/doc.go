@@ -7,7 +7,7 @@
 //
 // POST /api/chat (NDJSON streamed, or one JSON object with "stream": false),
 // POST /api/embed, POST /api/embeddings (legacy), GET /api/tags,
-// POST /api/show, POST /api/pull (streamed progress or not), GET /api/version,
+// POST /api/show, POST /api/pull (streamed progress or not), GET /api/ps, GET /api/version,
 // HEAD and GET / ("Ollama is running"). Wire formats, status codes and error
 // bodies ({"error": "..."}) are Ollama's. Two extra endpoints serve tests in
 // other processes: GET /ollamatest/requests (the request log, see
@@ -54,6 +54,22 @@
 //     timeout of its own).
 //   - a failed pull: a plain error after the "pulling manifest" progress line,
 //     as Ollama streams it; with "stream": false, a StatusError 500.
+//
+// # What real Ollama does that the server imitates
+//
+//   - num_predict cuts an answer with done_reason "length".
+//   - The repeat guard: after 31 identical tokens (spaces aside) the stream
+//     ends cleanly with no done line and no error: Chat returns nil.
+//   - A prompt longer than num_ctx (default 4096) silently loses its start:
+//     rules match what is left, prompt_eval_count is num_ctx, and
+//     Request.Truncated counts the dropped tokens. With "truncate": false it
+//     is an error instead ("the input length exceeds the context length").
+//   - /api/show lists capabilities (completion, or embedding) and the
+//     model's context_length (Model.ContextLength, default 32768).
+//   - At most Script.MaxLoaded models (default 3, Ollama's) stay loaded: a
+//     new one evicts the idle model with the shortest keep_alive (absent:
+//     5m), ties by digest; a changed num_ctx reloads a model. Request.Load
+//     and Server.Loads record every load, /api/ps lists the loaded models.
 //
 // Real Ollama 0.17.4 words some 404s differently (`model 'X' not found`):
 // match on api.StatusError.StatusCode, not on the text.

@@ -16,7 +16,7 @@ import (
 
 	"github.com/ollama/ollama/api"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 var goBlock = regexp.MustCompile("(?s)```go\n(.*?)```")

@@ -17,6 +17,7 @@ type chatRequest struct {
 	Format    json.RawMessage `json:"format"`
 	KeepAlive json.RawMessage `json:"keep_alive"`
 	Options   map[string]any  `json:"options"`
+	Truncate  *bool           `json:"truncate"`
 }
 
 // chatChunk is api.ChatResponse on the wire, field for field (with its
@@ -43,6 +44,7 @@ type chatMessage struct {
 
 // chatPlan is what a chat call will answer, decided under the lock.
 type chatPlan struct {
+	key       string
 	status    int // error status, 0 when answering
 	errMsg    string
 	reply     string
@@ -65,7 +67,27 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	rec.Model, rec.Messages, rec.Options, rec.Stream = req.Model, req.Messages, req.Options, stream
 	rec.KeepAlive, rec.Format = rawString(req.KeepAlive), rawString(req.Format)
 
-	plan := s.planChat(req)
+	// A prompt longer than num_ctx loses its start without a word, unless
+	// the request forbids truncation: then it is an error, as in Ollama.
+	numCtx := numCtxOf(req.Options)
+	read, dropped := truncatePrompt(req.Messages, numCtx)
+	if dropped > 0 && req.Truncate != nil && !*req.Truncate {
+		rec.Status, rec.Error = http.StatusInternalServerError, errInputTooLong
+		s.record(rec)
+		writeError(w, http.StatusInternalServerError, errInputTooLong)
+		return
+	}
+	rec.Truncated = dropped
+	planned := req
+	planned.Messages = read
+	plan := s.planChat(planned)
+	if plan.status == 0 {
+		s.mu.Lock()
+		load, evicted, release := s.load(plan.key, req.Model, numCtx, keepAliveOf(req.KeepAlive))
+		s.mu.Unlock()
+		defer release()
+		rec.Load, rec.Evicted = load, evicted
+	}
 	rec.Rule, rec.Reply = plan.rule, plan.reply
 	rec.Status, rec.Error = http.StatusOK, plan.errMsg
 	switch {
@@ -96,7 +118,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	final := chatChunk{
 		Model: req.Model, Message: chatMessage{Role: "assistant"}, Done: true, DoneReason: doneReason,
 		LoadDuration:    loaded.Sub(arrived),
-		PromptEvalCount: len(splitTokens(joinMessages(req.Messages))),
+		PromptEvalCount: len(splitTokens(joinMessages(read))),
 		EvalCount:       len(tokens),
 	}
 	if stream {
@@ -125,7 +147,7 @@ func (s *Server) planChat(req chatRequest) chatPlan {
 		p.status, p.errMsg = http.StatusBadRequest, fmt.Sprintf("%q does not support chat", req.Model)
 		return p
 	}
-	p.misbehave, p.tps = m.m.Misbehave, m.m.TokensPerSecond
+	p.key, p.misbehave, p.tps = key, m.m.Misbehave, m.m.TokensPerSecond
 	uses := s.ruleUses[key]
 	if uses == nil {
 		uses = make([]int, len(m.rules))
@@ -236,7 +258,20 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, model string
 		b, _ := json.Marshal(chatChunk{Model: model, CreatedAt: time.Now().UTC(), Message: chatMessage{Role: "assistant", Content: tokens[i]}})
 		return append(b, '\n')
 	}
+	last, repeats := "", 0
 	for i := 0; i <= len(tokens); i++ {
+		if i < len(tokens) {
+			// Ollama's repeat guard: more than 30 repeats of one token (spaces
+			// aside) end the stream there, cleanly and without a done line.
+			if t := strings.TrimSpace(tokens[i]); t == last {
+				repeats++
+			} else {
+				last, repeats = t, 0
+			}
+			if repeats > repeatLimit {
+				return
+			}
+		}
 		if i == breakAt {
 			if mb.Garbage {
 				w.Write([]byte(garbage))
@@ -257,6 +292,13 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, model string
 		flush(w)
 	}
 }
+
+// repeatLimit is Ollama's: a stream stops after the 31st identical token.
+const repeatLimit = 30
+
+// errInputTooLong is Ollama's error for a prompt longer than num_ctx sent
+// with "truncate": false.
+const errInputTooLong = "the input length exceeds the context length"
 
 // finalLine is the last NDJSON line: done, done_reason and the metrics.
 func (s *Server) finalLine(final chatChunk, genStart, arrived time.Time, tps float64) []byte {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/ollama/ollama/api"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 func cosine(a, b []float32) float64 {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ollama/ollama/api"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 // start runs a server for the test and returns the real Ollama client on it.

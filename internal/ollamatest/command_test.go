@@ -18,7 +18,7 @@ import (
 
 	"github.com/ollama/ollama/api"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while the server logs into it.
@@ -112,12 +112,12 @@ func TestCommandExitsOnSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a binary")
 	}
-	bin := filepath.Join(t.TempDir(), "ollamatest")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/ollamatest")
+	bin := filepath.Join(t.TempDir(), "lessonl")
+	build := exec.Command("go", "build", "-o", bin, "github.com/lessonl/lessonl/cmd/lessonl")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "--script", "testdata/example.json")
+	cmd := exec.Command(bin, "ollamatest", "--script", "testdata/example.json")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ func TestCommandExitsOnSIGTERM(t *testing.T) {
 		t.Errorf("exit after SIGTERM: %v, want status 0\n%s", err, stderr.String())
 	}
 
-	bad := exec.Command(bin)
+	bad := exec.Command(bin, "ollamatest")
 	var badErr bytes.Buffer
 	bad.Stderr = &badErr
 	err = bad.Run()

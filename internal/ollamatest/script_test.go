@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

@@ -10,8 +10,7 @@ import (
 	"log/slog"
 )
 
-// Flags are the standalone server's flags, shared by `lessonl ollamatest`
-// and `go run ./team/ollamatest/cmd/ollamatest`.
+// Flags are the standalone server's flags, those of `lessonl ollamatest`.
 type Flags struct {
 	Script           string
 	Addr             string
@@ -21,14 +20,14 @@ type Flags struct {
 // RegisterFlags declares the flags on fs.
 func RegisterFlags(fs *flag.FlagSet) *Flags {
 	f := &Flags{}
-	fs.StringVar(&f.Script, "script", "", "the JSON script to play (required), e.g. team/ollamatest/testdata/example.json")
+	fs.StringVar(&f.Script, "script", "", "the JSON script to play (required), e.g. internal/ollamatest/testdata/example.json")
 	fs.StringVar(&f.Addr, "addr", "127.0.0.1:0", "address to listen on; port 0 picks a free one (127.0.0.1:11434 stands in for a real Ollama)")
 	fs.BoolVar(&f.ExitOnStdinClose, "exit-on-stdin-close", false, "exit when stdin closes, so a parent test process that dies takes the server with it")
 	return f
 }
 
 // ErrNoScript is returned by Serve when --script is missing.
-var ErrNoScript = errors.New("--script FILE is required, e.g. --script team/ollamatest/testdata/example.json")
+var ErrNoScript = errors.New("--script FILE is required, e.g. --script internal/ollamatest/testdata/example.json")
 
 // Serve runs the server until ctx ends (SIGTERM/SIGINT in the commands) or,
 // with ExitOnStdinClose, until stdin closes. Its first line on stdout is

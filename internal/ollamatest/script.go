@@ -19,6 +19,9 @@ type Script struct {
 	Models map[string]*Model `json:"models"`
 	// Version is what /api/version answers; default DefaultVersion.
 	Version string `json:"version,omitempty"`
+	// MaxLoaded is how many models stay loaded at once (a new one evicts
+	// one, see Server.Loads); default DefaultMaxLoaded, Ollama's default.
+	MaxLoaded int `json:"max_loaded,omitempty"`
 }
 
 // DefaultVersion is the Ollama version the server claims to be: the one whose
@@ -45,6 +48,8 @@ type Model struct {
 	// Misbehave applies to every chat and embed call of this model; a matching
 	// rule's own Misbehave replaces it for that call.
 	Misbehave *Misbehave `json:"misbehave,omitempty"`
+	// ContextLength is the trained context /api/show reports; default 32768.
+	ContextLength int `json:"context_length,omitempty"`
 	// TokensPerSecond paces streaming and sets the reported eval_duration;
 	// 0 answers at once (eval_duration is then the real, tiny elapsed time).
 	TokensPerSecond float64 `json:"tokens_per_second,omitempty"`
@@ -253,9 +258,10 @@ func checkFields(v any, t reflect.Type, path string) error {
 // compiled is a validated script, ready to serve: names normalised, regexes
 // compiled.
 type compiled struct {
-	version string
-	models  map[string]*compiledModel // by normalised name
-	names   []string                  // normalised names, sorted
+	version   string
+	maxLoaded int
+	models    map[string]*compiledModel // by normalised name
+	names     []string                  // normalised names, sorted
 }
 
 type compiledModel struct {
@@ -280,6 +286,13 @@ func compile(s Script) (*compiled, error) {
 	c := &compiled{version: s.Version, models: map[string]*compiledModel{}}
 	if c.version == "" {
 		c.version = DefaultVersion
+	}
+	c.maxLoaded = s.MaxLoaded
+	if c.maxLoaded < 0 {
+		return nil, fmt.Errorf("max_loaded %d is negative; use 0 (Ollama's default, %d) or a count", s.MaxLoaded, DefaultMaxLoaded)
+	}
+	if c.maxLoaded == 0 {
+		c.maxLoaded = DefaultMaxLoaded
 	}
 	names := make([]string, 0, len(s.Models))
 	for name := range s.Models {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ollama/ollama/api"
 
-	"github.com/lessonl/lessonl/team/ollamatest"
+	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
 const variant = "Here it is:\n```go\nfunc Sum(xs []int) int {\n\ttotal := 0\n\tfor _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total\n}\n```\n"
@@ -222,7 +222,7 @@ func TestChatRecordsRequests(t *testing.T) {
 		Method: "POST", Path: "/api/chat", Model: "m", Stream: false, KeepAlive: "30m0s", Format: "json",
 		Messages: []ollamatest.Message{{Role: "system", Content: "be fast"}, {Role: "user", Content: "code"}},
 		Options:  map[string]any{"temperature": 0.2, "seed": float64(42), "num_ctx": float64(8192)},
-		Status:   200, Rule: -1, Reply: "ok", Time: r.Time,
+		Status:   200, Rule: -1, Reply: "ok", Time: r.Time, Load: "load",
 	}
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("recorded\n%+v\nwant\n%+v", r, want)

@@ -33,6 +33,8 @@ type Server struct {
 	ruleUses map[string][]int // model key -> matches per rule
 	nextRep  map[string]int   // model key -> index of the next reply
 	pulled   map[string]bool  // missing models made present by /api/pull
+	loaded   map[string]*loadedModel
+	loads    []ModelLoad
 	requests []Request
 	recorded chan struct{} // closed and replaced at every recorded request
 }
@@ -66,6 +68,14 @@ type Request struct {
 	Reply string `json:"reply,omitempty"`
 	// Error is the error message answered, if any.
 	Error string `json:"error,omitempty"`
+	// Load is "load" or "reload: num_ctx A -> B" when the call (re)loaded
+	// its model, "" when it was loaded already; Evicted is the model
+	// unloaded to make room.
+	Load    string `json:"load,omitempty"`
+	Evicted string `json:"evicted,omitempty"`
+	// Truncated is how many prompt tokens the model silently dropped (the
+	// prompt was longer than num_ctx and truncation was allowed).
+	Truncated int `json:"truncated,omitempty"`
 }
 
 // Message is one chat message of a recorded request.
@@ -180,6 +190,7 @@ func (s *Server) reset(c *compiled) {
 	s.ruleUses = map[string][]int{}
 	s.nextRep = map[string]int{}
 	s.pulled = map[string]bool{}
+	s.loaded = map[string]*loadedModel{}
 }
 
 func (s *Server) routes() http.Handler {
@@ -192,6 +203,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/embed", s.handleEmbed)
 	mux.HandleFunc("POST /api/embeddings", s.handleEmbeddings)
 	mux.HandleFunc("POST /api/pull", s.handlePull)
+	mux.HandleFunc("GET /api/ps", s.handlePs)
 	mux.HandleFunc("GET /ollamatest/requests", s.handleAdminRequests)
 	mux.HandleFunc("PUT /ollamatest/script", s.handleAdminScript)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

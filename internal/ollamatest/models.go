@@ -47,7 +47,7 @@ var paramTag = regexp.MustCompile(`(?i)(\d+(?:\.\d+)?)([bm])\b`)
 // factsOf derives a model's facts from its name (a tag like ":7b" gives 7B
 // parameters) so /api/tags, /api/show and /api/pull agree with each other.
 func factsOf(name string, m Model) facts {
-	f := facts{contextLen: 32768, embedLen: cmp.Or(m.EmbedDim, defaultEmbedDim)}
+	f := facts{contextLen: cmp.Or(m.ContextLength, 32768), embedLen: cmp.Or(m.EmbedDim, defaultEmbedDim)}
 	f.params = 1_500_000_000
 	if m.Embed {
 		f.params = 137_000_000

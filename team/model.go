@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/ollama/ollama/api"
+
+	"github.com/lessonl/lessonl/internal/ollamahost"
 )
 
 // DefaultHost is Ollama's address when neither the agent nor OLLAMA_HOST names one.
@@ -64,28 +66,8 @@ func ParseAgent(s, host string) (Agent, error) {
 }
 
 // NormalizeHost accepts what OLLAMA_HOST accepts (host, host:port, URL) and
-// returns a URL with scheme and port.
-func NormalizeHost(h string) (string, error) {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return "", errors.New("empty Ollama host")
-	}
-	if !strings.Contains(h, "://") {
-		h = "http://" + h
-	}
-	u, err := url.Parse(h)
-	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("bad Ollama host %q: write it like http://127.0.0.1:11434", h)
-	}
-	if u.Port() == "" {
-		port := "11434"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-		u.Host = u.Hostname() + ":" + port
-	}
-	return strings.TrimRight(u.String(), "/"), nil
-}
+// returns a URL with scheme and port, by ollamahost's one rule (Ollama's).
+func NormalizeHost(h string) (string, error) { return ollamahost.Normalize(h) }
 
 // hostOf resolves an agent's host: its own, else OLLAMA_HOST, else the default.
 func hostOf(a Agent) string {

@@ -32,7 +32,7 @@ var commands = []struct {
 	name string
 	run  func(ctx context.Context, s Session, args []jsontext.Value, token protocol.ProgressToken) (any, error)
 }{
-	{cmdOptimize, optimize},
+	{cmdOptimize, optimizeCmd},
 	{cmdApply, apply},
 	{cmdCancel, cancel},
 	{cmdShowLessons, showLessons},
@@ -117,9 +117,9 @@ type ApplyResult struct {
 	FailureReason string `json:"failureReason,omitempty"`
 }
 
-// optimize runs the method on the function at a position (or the start of a
+// optimizeCmd runs the method on the function at a position (or the start of a
 // range) and answers with the best verified variant, or null.
-func optimize(ctx context.Context, s Session, args []jsontext.Value, token protocol.ProgressToken) (any, error) {
+func optimizeCmd(ctx context.Context, s Session, args []jsontext.Value, token protocol.ProgressToken) (any, error) {
 	var a optimizeArgs
 	if err := oneArg(cmdOptimize, args, &a, `[{"uri": "file:///…/x.go", "position": {"line": 3, "character": 5}}] or [{"uri": …, "range": …}]`); err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func optimize(ctx context.Context, s Session, args []jsontext.Value, token proto
 	if err != nil {
 		return nil, notify(ctx, s, invalidParams(fmt.Errorf("put the cursor inside a function to optimize it (%w)", err)))
 	}
-	r, err := s.Optimize(ctx, doc, f, token)
+	r, err := runOptimize(ctx, s, doc, f, token)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +298,7 @@ func showLessons(ctx context.Context, s Session, args []jsontext.Value, _ protoc
 	}
 	md := lessonsMarkdown(f, lessons)
 	if s.Caps().ShowDocument {
-		path, err := s.WriteReport("lessons-"+f.Name, md)
+		path, err := s.WriteReport(safeName("lessons-"+f.Name), md)
 		if err == nil {
 			ok, err := showDoc(ctx, s, path, nil)
 			if ok {
@@ -403,8 +403,9 @@ func oneArg(cmd string, args []jsontext.Value, v any, want string) error {
 }
 
 func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
 	}
 	return s
 }

@@ -752,6 +752,39 @@ func TestOptimizeFailures(t *testing.T) {
 		})
 	}
 
+	// The pre-run check refuses what cannot be measured before any model
+	// call (this team's Ollama is not even up), and the whole reason and
+	// fix reach the user: in a message and in the log.
+	t.Run("outside a Go module", func(t *testing.T) {
+		h := newHarness(t, harnessOpts{initOpts: map[string]any{"models": []string{"fast:1b@" + closedURL}, "rounds": 1}})
+		dir := t.TempDir()
+		path := filepath.Join(dir, "maxof.go")
+		if err := os.WriteFile(path, []byte(maxofDisk), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		u := h.open(path, maxofDisk)
+		_, err := h.exec(h.ctx(), "lessonl.optimize", nil, map[string]any{"uri": string(u), "position": map[string]int{"line": 5}})
+		want := "can't measure " + path + ": it is not in a Go module (no go.mod in its directory or above); run `go mod init NAME` in the project's root, then try again"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("optimize = %v, want an error saying %q", err, want)
+		}
+		h.client.waitFor(t, "the reason shown and logged in full", 10*time.Second, func(c *recClient) bool {
+			shown, logged := false, false
+			for _, m := range c.messages {
+				shown = shown || m.Type == protocol.MessageTypeError && strings.Contains(m.Message, want)
+			}
+			for _, l := range c.logs {
+				logged = logged || strings.Contains(l.Message, "go mod init NAME")
+			}
+			return shown && logged
+		})
+		h.client.mu.Lock()
+		defer h.client.mu.Unlock()
+		if h.client.messageWith("not reachable") {
+			t.Error("the model check ran before the measurability check")
+		}
+	})
+
 	t.Run("busy function, free server", func(t *testing.T) {
 		h := newHarness(t, harnessOpts{initOpts: runSettings(ollama, "hang:1b")})
 		dir := writeModule(t, map[string]string{"maxof.go": maxofDisk, "maxof_test.go": maxofTest})

@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lessonl/lessonl/internal/ollamahost"
 	"github.com/lessonl/lessonl/vectorbank"
 )
 
@@ -92,13 +93,29 @@ func newLessonsFlags(sub string, stderr io.Writer) *storeFlags {
 		}
 	}
 	fs := newFlags("lessons "+sub, usage, stderr)
-	return &storeFlags{
+	f := &storeFlags{
 		fs:         fs,
 		store:      fs.String("store", "", "lesson store directory (default "+storeDefaultText+")"),
 		embedder:   fs.String("embedder", "", "hash (built in) or ollama:MODEL; default: the store's own, else hash"),
-		ollamaHost: fs.String("ollama-host", "", "Ollama URL for ollama:MODEL embedders (default $OLLAMA_HOST, else Ollama's default)"),
+		ollamaHost: fs.String("host", "", "Ollama host for ollama:MODEL embedders (default $OLLAMA_HOST, else "+ollamahost.Default+"); a bare host gets port 11434"),
 		stderr:     stderr,
 	}
+	fs.StringVar(f.ollamaHost, "ollama-host", "", "the old name of --host")
+	return f
+}
+
+// embedderByName makes the named embedder on the host in effect, read by
+// the one host rule (as chat and doctor read it).
+func (f *storeFlags) embedderByName(name string) (vectorbank.Embedder, error) {
+	host := ""
+	if strings.HasPrefix(name, "ollama:") {
+		h, err := ollamahost.Resolve(*f.ollamaHost, os.Getenv)
+		if err != nil {
+			return nil, fmt.Errorf("--host: %w", err)
+		}
+		host = h
+	}
+	return vectorbank.EmbedderByName(name, host)
 }
 
 func (f *storeFlags) dir() string {
@@ -135,7 +152,7 @@ func (f *storeFlags) openEmbedding() (*vectorbank.Bank, error) {
 	if name == "" {
 		name, _ = vectorbank.StoreEmbedder(f.dir())
 	}
-	emb, err := vectorbank.EmbedderByName(name, *f.ollamaHost)
+	emb, err := f.embedderByName(name)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
@@ -653,7 +670,7 @@ func lessonsReindex(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *f.embedder == "" {
 		return usagef("name the new embedder: --embedder hash or --embedder ollama:MODEL")
 	}
-	emb, err := vectorbank.EmbedderByName(*f.embedder, *f.ollamaHost)
+	emb, err := f.embedderByName(*f.embedder)
 	if err != nil {
 		return usagef("%v", err)
 	}

@@ -39,8 +39,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// stdout carries the protocol: logs go to stderr only.
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lv}))
 	slog.SetDefault(log)
-	server.Version = version
-	err = server.Serve(ctx, stdio{}, server.Options{Store: *store, Log: log, LogLevel: lv})
+	err = server.Serve(ctx, stdio{}, server.Options{Store: *store, Log: log, LogLevel: lv, Version: version})
 	if errors.Is(err, server.ErrExitWithoutShutdown) {
 		return exitCode(1)
 	}

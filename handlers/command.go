@@ -13,6 +13,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/optimize"
 	"github.com/lessonl/lessonl/team"
 	"github.com/lessonl/lessonl/vectorbank"
 )
@@ -321,7 +322,7 @@ func lessonsMarkdown(f *exec.Func, ls []lessonJSON) string {
 		return b.String()
 	}
 	for _, l := range ls {
-		head := string(l.Outcome)
+		head := optimize.OutcomeWord(l.Outcome)
 		if l.Speedup > 0 {
 			head += fmt.Sprintf(" %.2f× [%.2f, %.2f]", l.Speedup, l.SpeedupLow, l.SpeedupHigh)
 		}

@@ -10,6 +10,7 @@ import (
 	udiff "github.com/aymanbagabas/go-udiff"
 
 	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/optimize"
 	"github.com/lessonl/lessonl/team"
 )
 
@@ -85,7 +86,7 @@ func reportMarkdown(res *Result, tres *team.Result, f *exec.Func) (string, int) 
 
 func writeNotes(b *strings.Builder, notes []LessonNote) {
 	for _, l := range notes {
-		head := string(l.Outcome)
+		head := optimize.OutcomeWord(l.Outcome)
 		if l.Speedup > 0 {
 			head += fmt.Sprintf(" %.2f×", l.Speedup)
 		}

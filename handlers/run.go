@@ -115,7 +115,7 @@ func (t *tracker) event(e team.Event) {
 	case team.AgentFailed:
 		t.p.Report(fmt.Sprintf("round %d/%d · %s · failed: %s", e.Round+1, t.rounds, e.Agent, clip(e.Err.Error(), 80)), t.pct(), true)
 	case team.LessonBanked:
-		t.p.Report(fmt.Sprintf("round %d/%d · %s · lesson banked (%s)", e.Round+1, t.rounds, e.Lesson.Model, e.Lesson.Outcome), t.pct(), false)
+		t.p.Report(fmt.Sprintf("round %d/%d · %s · lesson banked (%s)", e.Round+1, t.rounds, e.Lesson.Model, optimize.OutcomeWord(e.Lesson.Outcome)), t.pct(), false)
 	case team.Remeasured:
 		t.p.Report(fmt.Sprintf("re-measuring the best · %s", verdictText(e.Variant.Report)), 99, true)
 	}

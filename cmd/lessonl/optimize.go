@@ -254,7 +254,7 @@ func printSummary(w io.Writer, f *exec.Func, src []byte, res *team.Result) {
 	if len(res.LessonsLearned) > 0 {
 		fmt.Fprintf(w, "\nLessons learned (%d):\n", len(res.LessonsLearned))
 		for _, l := range res.LessonsLearned {
-			fmt.Fprintf(w, "  %s  round %d  %-12s %s: %s\n", shortID(l.ID), l.Round+1, l.Outcome, l.Model, l.Text)
+			fmt.Fprintf(w, "  %s  round %d  %-12s %s: %s\n", shortID(l.ID), l.Round+1, optimize.OutcomeWord(l.Outcome), l.Model, l.Text)
 		}
 	}
 	if len(res.LessonsUsed) > 0 {
@@ -332,7 +332,7 @@ func plainRenderer(w io.Writer) func(team.Event) {
 		case team.AgentFailed:
 			fmt.Fprintf(w, "round %d: %s: %v\n", e.Round+1, e.Agent, e.Err)
 		case team.LessonBanked:
-			fmt.Fprintf(w, "round %d: lesson %s (%s): %s\n", e.Round+1, shortID(e.Lesson.ID), e.Lesson.Outcome, e.Lesson.Text)
+			fmt.Fprintf(w, "round %d: lesson %s (%s): %s\n", e.Round+1, shortID(e.Lesson.ID), optimize.OutcomeWord(e.Lesson.Outcome), e.Lesson.Text)
 		case team.FactorsUpdated:
 			fmt.Fprintf(w, "round %d: updated %d lesson factors\n", e.Round+1, len(e.Factors))
 		case team.Remeasured:

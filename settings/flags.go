@@ -11,7 +11,7 @@ import (
 )
 
 // StoreHelp is the lesson store's fallback chain, for help texts.
-const StoreHelp = "lesson store directory (default $" + EnvHome + ", else $XDG_DATA_HOME/lessonl, else ~/.local/share/lessonl)"
+const StoreHelp = "lesson store `DIR` (default $" + EnvHome + ", else $XDG_DATA_HOME/lessonl, else ~/.local/share/lessonl)"
 
 // AddFlags binds the command-line flags of keys (all settings keys but
 // codeLens when none are named) to s, which holds the defaults: call it on
@@ -25,15 +25,15 @@ func AddFlags(fs *flag.FlagSet, s *Settings, keys ...string) {
 	for _, k := range keys {
 		switch k {
 		case "models":
-			fs.Var((*modelsFlag)(&s.Models), "models", "agents, comma-separated MODEL or MODEL@HOST (when unset: "+ModelsHelp()+")")
+			fs.Var((*modelsFlag)(&s.Models), "models", "`LIST` of agents, comma-separated MODEL or MODEL@HOST (from $"+EnvModels+" when set)")
 		case "ollamaHost":
-			fs.Var((*hostFlag)(&s.Host), "host", "Ollama host for agents without @HOST and for ollama: embedders (default $"+EnvHost+", else "+ollamahost.Default+"); a bare host gets port 11434")
+			fs.Var((*hostFlag)(&s.Host), "host", "Ollama `HOST` for agents without @HOST and for ollama: embedders (default $"+EnvHost+", else "+ollamahost.Default+"); a bare host gets port 11434")
 		case "rounds":
 			fs.IntVar(&s.Rounds, "rounds", s.Rounds, "rounds T")
 		case "lessons":
 			fs.IntVar(&s.Lessons, "lessons", s.Lessons, "lessons k given to every agent each round (0: none)")
 		case "scope":
-			fs.Var((*scopeFlag)(&s.Scope), "scope", "where lessons come from: problem, project or all")
+			fs.Var((*scopeFlag)(&s.Scope), "scope", "lesson `SCOPE`: where lessons come from, problem, project or all")
 		case "store":
 			fs.StringVar(&s.Store, "store", s.Store, StoreHelp)
 		case "timeout":

@@ -97,12 +97,12 @@ func newLessonsFlags(sub string, stderr io.Writer) *storeFlags {
 	fs := newFlags("lessons "+sub, usage, stderr)
 	f := &storeFlags{
 		fs:         fs,
-		store:      fs.String("store", "", "lesson store directory (default "+storeDefaultText+")"),
-		embedder:   fs.String("embedder", "", "hash (built in) or ollama:MODEL; default: the store's own, else hash"),
-		ollamaHost: fs.String("host", "", "Ollama host for ollama:MODEL embedders (default $OLLAMA_HOST, else "+ollamahost.Default+"); a bare host gets port 11434"),
+		store:      fs.String("store", "", "lesson store `DIR` (default "+storeDefaultText+")"),
+		embedder:   fs.String("embedder", "", "`NAME`: hash (built in) or ollama:MODEL; default: the store's own, else hash"),
+		ollamaHost: fs.String("host", "", "Ollama `HOST` for ollama:MODEL embedders (default $OLLAMA_HOST, else "+ollamahost.Default+"); a bare host gets port 11434"),
 		stderr:     stderr,
 	}
-	fs.StringVar(f.ollamaHost, "ollama-host", "", "the old name of --host")
+	fs.StringVar(f.ollamaHost, "ollama-host", "", "the old name of --host (`HOST`)")
 	return f
 }
 

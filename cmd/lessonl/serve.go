@@ -23,7 +23,7 @@ const serveUsage = "[--store DIR] [--log-level debug|info|warn|error]"
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", serveUsage, stderr)
-	store := fs.String("store", "", "lesson store directory when the editor's settings name none (default $LESSONL_HOME, else $XDG_DATA_HOME/lessonl)")
+	store := fs.String("store", "", "lesson store directory when the editor's settings name none (default $LESSONL_HOME, else $XDG_DATA_HOME/lessonl, else ~/.local/share/lessonl)")
 	level := fs.String("log-level", "info", "lowest level logged to stderr and to the editor's log: debug, info, warn or error")
 	pos, err := parseFlags(fs, args)
 	if err != nil {

@@ -101,4 +101,3 @@ func (s *scopeFlag) Set(v string) error {
 	}
 	return fmt.Errorf("--scope %q: want problem, project or all", v)
 }
-

@@ -64,7 +64,9 @@ func TestApply(t *testing.T) {
 		}, nil},
 		{"models comma syntax", `{"models": "a:1b, b:1b"}`, func(c Settings) bool { return slices.Equal(c.Models, []string{"a:1b", "b:1b"}) }, nil},
 		{"null means unset", `{"rounds": null}`, func(c Settings) bool { return c.Rounds == 4 }, nil},
-		{"store with ~", `{"store": "~/lessons"}`, func(c Settings) bool { return !strings.HasPrefix(c.Store, "~") && strings.HasSuffix(c.Store, "/lessons") }, nil},
+		{"store with ~", `{"store": "~/lessons"}`, func(c Settings) bool {
+			return !strings.HasPrefix(c.Store, "~") && strings.HasSuffix(c.Store, "/lessons")
+		}, nil},
 		{"bad values are ignored and named", `{"rounds": 0, "lessons": "many", "scope": "world", "timeout": "soon", "floor": 2, "sandbox": "yes", "models": [""], "ollamaHost": "ftp://x"}`,
 			func(c Settings) bool {
 				return c.Rounds == 4 && c.Lessons == 4 && c.Scope == "all" && c.Timeout == exec.DefaultTimeout && c.Sandbox && c.Floor == exec.DefaultFloor && c.Host == ""

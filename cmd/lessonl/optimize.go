@@ -210,17 +210,33 @@ type bestJSON struct {
 	Report      *exec.Report `json:"report"`
 }
 
+// variantJSON is a variant with its verdict and speedup at the top level,
+// as best has them ("error" and no speedup when the model call failed; no
+// speedup when the variant was not verified).
+type variantJSON struct {
+	team.Variant
+	Verdict string   `json:"verdict"`
+	Speedup *float64 `json:"speedup"`
+}
+
 func writeOptimizeJSON(w io.Writer, res *team.Result, applied bool) error {
 	out := struct {
 		Applied        bool                `json:"applied"`
 		Best           *bestJSON           `json:"best"`
-		Variants       []team.Variant      `json:"variants"`
+		Variants       []variantJSON       `json:"variants"`
 		LessonsLearned []vectorbank.Lesson `json:"lessons_learned"`
 		LessonsUsed    []vectorbank.Lesson `json:"lessons_used"`
 		Rounds         int                 `json:"rounds"`
-	}{Applied: applied, Variants: res.Variants, LessonsLearned: res.LessonsLearned, LessonsUsed: res.LessonsUsed, Rounds: res.Rounds}
-	if out.Variants == nil {
-		out.Variants = []team.Variant{}
+	}{Applied: applied, Variants: []variantJSON{}, LessonsLearned: res.LessonsLearned, LessonsUsed: res.LessonsUsed, Rounds: res.Rounds}
+	for _, v := range res.Variants {
+		vj := variantJSON{Variant: v, Verdict: "error"}
+		if r := v.Report; r != nil {
+			vj.Verdict = string(r.Verdict)
+			if r.Verdict.Verified() {
+				vj.Speedup = &r.Speedup
+			}
+		}
+		out.Variants = append(out.Variants, vj)
 	}
 	if out.LessonsLearned == nil {
 		out.LessonsLearned = []vectorbank.Lesson{}

@@ -329,6 +329,14 @@ func isString(v any) bool { _, ok := v.(string); return ok }
 func jsonField(obj map[string]any, path string) (any, bool) {
 	var cur any = obj
 	for _, k := range strings.Split(path, ".") {
+		if list, ok := cur.([]any); ok {
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(list) {
+				return nil, false
+			}
+			cur = list[i]
+			continue
+		}
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil, false

@@ -135,9 +135,12 @@ func (s Settings) Measure(base exec.Options) exec.Options {
 
 // Validate checks every key; the error names the first bad one and what it
 // takes. Apply checks the same rules key by key.
-func (s Settings) Validate() error {
+func (s Settings) Validate() error { return s.Check(Keys...) }
+
+// Check is Validate for some keys only: a command that uses only those.
+func (s Settings) Check(keys ...string) error {
 	var errs []error
-	for _, k := range Keys {
+	for _, k := range keys {
 		if err := s.check(k); err != nil {
 			errs = append(errs, err)
 		}

@@ -24,7 +24,7 @@ const DefaultHost = "http://127.0.0.1:11434"
 // qwen2.5-coder:14b.
 var DefaultModels = []string{"qwen2.5-coder:1.5b", "deepseek-coder:1.3b", "qwen2.5-coder:3b"}
 
-// ParseAgents parses the comma syntax of --models and LESSONL_MODELS:
+// ParseAgents parses the comma syntax of --models and the models setting:
 // MODEL or MODEL@HOST, separated by commas. host fills agents without one.
 func ParseAgents(spec, host string) ([]Agent, error) {
 	var out []Agent

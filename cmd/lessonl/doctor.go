@@ -273,7 +273,7 @@ func checkStore(dir string) doctorCheck {
 	return c
 }
 
-// checkOllama asks every host of the team (--models, else LESSONL_MODELS,
+// checkOllama asks every host of the team (--models, else the environment,
 // else the default team, on --host or OLLAMA_HOST unless MODEL@HOST), and
 // the default host, for its version and its models, as optimize's own
 // preflight does. Ollama is a warning, never a failure: `lessonl measure`
@@ -283,7 +283,7 @@ func checkOllama(ctx context.Context, set settings.Settings) []doctorCheck {
 	mc := doctorCheck{Name: "models"}
 	agents, err := set.Agents()
 	if err != nil {
-		mc.Status, mc.Detail, mc.Fix = statusWarn, err.Error(), "fix --models, --host, LESSONL_MODELS or OLLAMA_HOST"
+		mc.Status, mc.Detail, mc.Fix = statusWarn, err.Error(), "fix --models, --host, $"+settings.EnvModels+" or $"+settings.EnvHost
 		agents = nil
 	}
 	var extra []string

@@ -271,7 +271,7 @@ func showLessons(ctx context.Context, s Session, args []jsontext.Value, _ protoc
 	if err != nil {
 		return nil, notify(ctx, s, internal(err))
 	}
-	r := s.Result(doc.Path, f.Name)
+	r := lastResult(s, doc.Path, f.Name)
 	read := map[string]bool{}
 	if r != nil {
 		for _, l := range r.Read {
@@ -385,7 +385,7 @@ func resultFor(s Session, a FuncRef) (*Doc, *Result, error) {
 	if a.Func == "" {
 		return nil, nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "no function named: pass {\"uri\": …, \"func\": \"Name\"}")
 	}
-	r := s.Result(doc.Path, a.Func)
+	r := lastResult(s, doc.Path, a.Func)
 	if r == nil {
 		return nil, nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "%s in %s has not been optimized yet: run \"Optimize with lessons\" on it first", a.Func, doc.Path)
 	}

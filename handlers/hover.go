@@ -31,7 +31,7 @@ func Hover(ctx context.Context, s Session, p *protocol.HoverParams) (*protocol.H
 	if err != nil {
 		return nil, nil
 	}
-	r := s.Result(doc.Path, f.Name)
+	r := lastResult(s, doc.Path, f.Name)
 	if r == nil {
 		return nil, nil
 	}

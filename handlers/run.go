@@ -19,7 +19,8 @@ import (
 func runOptimize(ctx context.Context, s Session, doc *Doc, f *exec.Func, token protocol.ProgressToken) (*Result, error) {
 	var res *Result
 	err := s.Run(ctx, doc.Path, f.Name, token, "Optimizing "+f.Name, func(ctx context.Context, p Progress) (string, error) {
-		set := s.Settings()
+		cfg := s.Config()
+		set := cfg.Settings
 		bank, err := s.Bank()
 		if err != nil {
 			return "", err
@@ -27,7 +28,7 @@ func runOptimize(ctx context.Context, s Session, doc *Doc, f *exec.Func, token p
 		tr := newTracker(p, set.Rounds, len(set.Models))
 		out, err := optimize.Run(ctx, optimize.Request{
 			Settings: set, Target: exec.Target{File: doc.Path, Func: f.Name, Source: []byte(doc.Text)},
-			Measure: s.Measure(), Bank: bank,
+			Measure: cfg.Measure, Bank: bank,
 			Status: func(msg string) { p.Report(msg, 0, true) },
 			Events: tr.event,
 		})

@@ -22,9 +22,7 @@ type Session interface {
 	// Doc is the current snapshot of u: the open buffer, or the file on disk.
 	// It refuses URIs that are not files.
 	Doc(u uri.URI) (*Doc, error)
-	// Result is the last run's result for a function of a file, or nil.
-	Result(file, fn string) *Result
-	// Results are all results for a file.
+	// Results are the last runs' results for the functions of a file.
 	Results(file string) []*Result
 	// SaveResult stores r (in memory and on disk).
 	SaveResult(r *Result) error
@@ -37,10 +35,8 @@ type Session interface {
 	Run(ctx context.Context, file, fn string, token protocol.ProgressToken, title string, work func(ctx context.Context, p Progress) (string, error)) error
 	// Cancel cancels the runs on fn in file ("" and "" for all) and says how many.
 	Cancel(file, fn string) int
-	// Settings are the settings in effect; Measure the runner options that
-	// are not settings (tests make runs small).
-	Settings() settings.Settings
-	Measure() exec.Options
+	// Config is what runs and features read: the settings in effect.
+	Config() Config
 	// Bank is the lesson bank of the configured store.
 	Bank() (*vectorbank.Bank, error)
 	// WriteReport writes a Markdown document under the store and returns its path.
@@ -48,6 +44,24 @@ type Session interface {
 	Caps() ClientCaps
 	Client() protocol.Client
 	Log() *slog.Logger
+}
+
+// Config is the session's configuration.
+type Config struct {
+	Settings settings.Settings
+	// Measure holds the runner options that are not settings (input size,
+	// timing rounds); tests make runs small with it.
+	Measure exec.Options
+}
+
+// lastResult is the last run's result for fn in file, or nil.
+func lastResult(s Session, file, fn string) *Result {
+	for _, r := range s.Results(file) {
+		if r.Func == fn {
+			return r
+		}
+	}
+	return nil
 }
 
 // Progress is a run's progress: a message and the share done (0 to 100);

@@ -1,6 +1,8 @@
-// Package server is the LessonL language server: it owns the connection, the
-// lifecycle, documents, configuration, progress, cancellation and the
-// per-function results; the handlers package turns requests into answers.
+// Package server is the LessonL language server's plumbing: it owns the
+// connection, the lifecycle, documents, the configuration layers (over
+// package settings), progress, cancellation, one run at a time and the
+// per-function results. The handlers package turns requests into answers
+// and runs the optimise flow (package optimize) through handlers.Session.
 package server
 
 import (
@@ -20,7 +22,6 @@ import (
 
 	"github.com/lessonl/lessonl/exec"
 	"github.com/lessonl/lessonl/handlers"
-	"github.com/lessonl/lessonl/settings"
 	"github.com/lessonl/lessonl/vectorbank"
 )
 
@@ -349,14 +350,11 @@ func (s *server) encoding() handlers.Encoding {
 	return s.enc
 }
 
-func (s *server) Settings() settings.Settings { return s.cfg.get() }
-func (s *server) Measure() exec.Options       { return s.opts.Measure }
+func (s *server) Config() handlers.Config {
+	return handlers.Config{Settings: s.cfg.get(), Measure: s.opts.Measure}
+}
 
 func (s *server) Bank() (*vectorbank.Bank, error) { return s.banks.open(s.cfg.get()) }
-
-func (s *server) Result(file, fn string) *handlers.Result {
-	return s.results.at(s.cfg.get().StoreDir()).get(file, fn)
-}
 
 func (s *server) Results(file string) []*handlers.Result {
 	return s.results.at(s.cfg.get().StoreDir()).all(file)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,24 +14,9 @@ func TestCLIScripts(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scripts in testdata/cli: %v", err)
 	}
-	cli := func(t *testing.T, work string, env map[string]string, args []string) (string, string, int) {
-		for k, v := range env {
-			t.Setenv(k, v)
-		}
-		var stdout, stderr bytes.Buffer
-		status := run(context.Background(), args, &stdout, &stderr)
-		return stdout.String(), stderr.String(), status
-	}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			runScript(t, file, cli, func(work string) {
-				t.Chdir(work)
-				t.Setenv("HOME", filepath.Join(work, "home"))
-				t.Setenv("XDG_DATA_HOME", "")
-				t.Setenv("LESSONL_HOME", filepath.Join(work, "default-store"))
-				t.Setenv("LESSONL_MODELS", "")
-				t.Setenv("OLLAMA_HOST", "127.0.0.1:1")
-			})
+			runScript(t, file, inProcessCLI, func(work string) { freshMachine(t, work) })
 		})
 	}
 }

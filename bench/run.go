@@ -12,16 +12,22 @@ import (
 	"time"
 
 	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/optimize"
+	"github.com/lessonl/lessonl/settings"
 	"github.com/lessonl/lessonl/team"
 	"github.com/lessonl/lessonl/vectorbank"
 )
 
 // Options configure a bench run.
 type Options struct {
-	// Team is the base configuration: agents, rounds, lessons, scope and the
-	// runner's options. Strategy is applied on top; Measure.Size is set from
-	// each problem (or Size).
-	Team     team.Config
+	// Settings are the run's team, rounds, lessons, scope and runner
+	// settings (Store is ignored: see Store below); Scope "" = problem.
+	Settings settings.Settings
+	// Ablations are the run's switches; Strategy is applied on top.
+	Ablations optimize.Ablations
+	// Measure holds the runner options that are not settings; Size and RTol
+	// are set from each problem (or Size).
+	Measure  exec.Options
 	Strategy Strategy
 	Out      string              // directory for results.json, results.md, speedups.svg and the run's lesson store
 	Store    string              // lesson store; "" = a fresh one in Out/lessons
@@ -93,13 +99,19 @@ func Run(ctx context.Context, s *Suite, o Options) (*Results, error) {
 	if len(selected) == 0 {
 		return nil, fmt.Errorf("couldn't start the bench: --run %q matches none of the suite's problems", o.Run)
 	}
-	cfg, err := o.Strategy.Apply(o.Team)
+	ab, err := o.Strategy.Apply(o.Ablations)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't start the bench: %w", err)
 	}
-	if cfg.Scope == "" {
-		cfg.Scope = vectorbank.ScopeProblem
+	o.Ablations = ab
+	if o.Settings.Scope == "" {
+		o.Settings.Scope = vectorbank.ScopeProblem
 	}
+	agents, err := optimize.Agents(o.Settings, o.Ablations)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't start the bench: %w", err)
+	}
+	cfg := optimize.Config(o.Settings, o.Ablations, agents, o.Measure)
 	if o.Strategy == "" {
 		o.Strategy = StrategyLessonL
 	}
@@ -174,7 +186,7 @@ func Run(ctx context.Context, s *Suite, o Options) (*Results, error) {
 			return res, err
 		}
 		emit(ProblemStarted{Index: i, Of: len(selected), Problem: p})
-		r, err := runProblem(ctx, s, p, cfg, o, bank, func(e team.Event) { emit(TeamEvent{Problem: p, Event: e}) })
+		r, err := runProblem(ctx, s, p, o, bank, func(e team.Event) { emit(TeamEvent{Problem: p, Event: e}) })
 		if err != nil {
 			// Cancelled: the problem stays unfinished for --resume.
 			return res, err
@@ -294,7 +306,7 @@ func mergeResult(ps []ProblemResult, r ProblemResult, s *Suite) []ProblemResult 
 
 // runProblem runs the team on one problem. The error is only for a
 // cancellation; every other failure is the result's.
-func runProblem(ctx context.Context, s *Suite, p *Problem, cfg team.Config, o Options, bank *vectorbank.Bank, emit func(team.Event)) (ProblemResult, error) {
+func runProblem(ctx context.Context, s *Suite, p *Problem, o Options, bank *vectorbank.Bank, emit func(team.Event)) (ProblemResult, error) {
 	start := time.Now()
 	rel, err := filepath.Rel(s.Dir, p.Path())
 	if err != nil {
@@ -312,26 +324,30 @@ func runProblem(ctx context.Context, s *Suite, p *Problem, cfg team.Config, o Op
 		r.Seconds = time.Since(start).Seconds()
 		return r, nil
 	}
-	cfg.Measure.Size = r.Size
-	if err := applyProblemOptions(&cfg.Measure, p, o); err != nil {
+	m := o.Measure
+	m.Size = r.Size
+	if err := applyProblemOptions(&m, p, o); err != nil {
 		return fail(err)
 	}
-	cfg.Project = "lessonl-bench/" + s.Name
-	target := p.Target()
-	f, err := exec.Locate(target)
-	if err != nil {
-		return fail(fmt.Errorf("couldn't locate %s in %s: %w", p.Function, r.File, err))
-	}
 	tokens := 0
-	res, runErr := team.Run(ctx, team.Problem{Target: target, Func: f}, cfg, bank, func(e team.Event) {
-		if g, ok := e.(team.Generating); ok && g.Done {
-			tokens += g.Tokens
-		}
-		emit(e)
+	// The one optimise flow; the team was checked once for the whole run.
+	out, runErr := optimize.Run(ctx, optimize.Request{
+		Settings: o.Settings, Target: p.Target(), Measure: m, Ablations: o.Ablations,
+		Project: "lessonl-bench/" + s.Name, Bank: bank, SkipModelCheck: true,
+		Events: func(e team.Event) {
+			if g, ok := e.(team.Generating); ok && g.Done {
+				tokens += g.Tokens
+			}
+			emit(e)
+		},
 	})
 	if ctx.Err() != nil {
 		return r, ctx.Err()
 	}
+	if out == nil && runErr != nil {
+		return fail(fmt.Errorf("couldn't run %s in %s: %w", p.Function, r.File, runErr))
+	}
+	res := out.Result
 	r.Status = StatusDone
 	if runErr != nil {
 		r.Status, r.Error = StatusError, runErr.Error()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lessonl/lessonl/exec"
 	"github.com/lessonl/lessonl/internal/ollamatest"
+	"github.com/lessonl/lessonl/settings"
 	"github.com/lessonl/lessonl/team"
 	"github.com/lessonl/lessonl/vectorbank"
 )
@@ -55,18 +56,22 @@ func answerScript(t testing.TB, s *Suite, answers string, replies map[string]str
 // quickOptions: one agent, one round, short timing; the problems' own sizes.
 func quickOptions(srv *ollamatest.Server, out string) Options {
 	return Options{
-		Team: team.Config{
-			Agents: []team.Agent{{Model: solver, Host: srv.URL()}},
-			Rounds: 1, Lessons: 2,
-			Measure: exec.Options{
-				Timeout: 3 * time.Minute, RunTime: 5 * time.Millisecond,
-				// Ten rounds at least: the median's interval then rests on
-				// order statistics that one preempted round cannot move.
-				Rounds: exec.Rounds{Min: 10, Max: 16, Width: 0.3, MaxTime: 6 * time.Second},
-			},
+		Settings: quickSettings(srv),
+		Measure: exec.Options{
+			RunTime: 5 * time.Millisecond,
+			// Ten rounds at least: the median's interval then rests on
+			// order statistics that one preempted round cannot move.
+			Rounds: exec.Rounds{Min: 10, Max: 16, Width: 0.3, MaxTime: 6 * time.Second},
 		},
 		Out: out,
 	}
+}
+
+func quickSettings(srv *ollamatest.Server) settings.Settings {
+	s := settings.Defaults(func(string) string { return "" })
+	s.Models, s.Host = []string{solver}, srv.URL()
+	s.Rounds, s.Lessons, s.Timeout, s.Scope = 1, 2, 3*time.Minute, ""
+	return s
 }
 
 // Subsets of the suites that -short runs: three problems of three categories each.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/lessonl/lessonl/team"
+	"github.com/lessonl/lessonl/optimize"
 	"github.com/lessonl/lessonl/vectorbank"
 )
 
@@ -37,23 +37,22 @@ func ParseStrategy(s string) (Strategy, error) {
 	return "", fmt.Errorf("unknown strategy %q; use %s", s, strings.Join(names, ", "))
 }
 
-// Apply maps the strategy onto a team configuration.
-func (s Strategy) Apply(cfg team.Config) (team.Config, error) {
+// Apply puts the strategy's ablation on a run's switches; the single
+// ablation cuts the team to its first agent.
+func (s Strategy) Apply(a optimize.Ablations) (optimize.Ablations, error) {
 	switch s {
 	case StrategyLessonL, "":
 	case StrategySingle:
-		if len(cfg.Agents) > 1 {
-			cfg.Agents = cfg.Agents[:1]
-		}
+		a.Single = true
 	case StrategyNoLessons:
-		cfg.NoLessons = true
+		a.NoLessons = true
 	case StrategyNoFactor:
-		cfg.NoFactor = true
+		a.NoFactor = true
 	case StrategyRandom:
-		cfg.Selection = vectorbank.StrategyRandom
+		a.Selection = vectorbank.StrategyRandom
 	default:
 		_, err := ParseStrategy(string(s))
-		return cfg, err
+		return a, err
 	}
-	return cfg, nil
+	return a, nil
 }

@@ -49,7 +49,7 @@ func CodeAction(ctx context.Context, s Session, p *protocol.CodeActionParams) ([
 			Command: command(cmdOptimize, "Optimize with lessons", optimizeArgs{URI: ref.URI, Position: ptr(doc.Position(f.Start))}),
 		})
 	}
-	r := s.Result(doc.Path, f.Name)
+	r := lastResult(s, doc.Path, f.Name)
 	if r == nil {
 		return out, nil
 	}

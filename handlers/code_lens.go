@@ -22,7 +22,7 @@ func CodeLens(ctx context.Context, s Session, p *protocol.CodeLensParams) (out [
 		return nil, nil
 	}
 	results := s.Results(doc.Path)
-	everywhere := s.LensesEverywhere()
+	everywhere := s.Config().Settings.CodeLens
 	if len(results) == 0 && !everywhere {
 		return nil, nil
 	}

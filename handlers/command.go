@@ -13,6 +13,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/optimize"
 	"github.com/lessonl/lessonl/team"
 	"github.com/lessonl/lessonl/vectorbank"
 )
@@ -32,7 +33,7 @@ var commands = []struct {
 	name string
 	run  func(ctx context.Context, s Session, args []jsontext.Value, token protocol.ProgressToken) (any, error)
 }{
-	{cmdOptimize, optimize},
+	{cmdOptimize, optimizeCmd},
 	{cmdApply, apply},
 	{cmdCancel, cancel},
 	{cmdShowLessons, showLessons},
@@ -117,9 +118,9 @@ type ApplyResult struct {
 	FailureReason string `json:"failureReason,omitempty"`
 }
 
-// optimize runs the method on the function at a position (or the start of a
+// optimizeCmd runs the method on the function at a position (or the start of a
 // range) and answers with the best verified variant, or null.
-func optimize(ctx context.Context, s Session, args []jsontext.Value, token protocol.ProgressToken) (any, error) {
+func optimizeCmd(ctx context.Context, s Session, args []jsontext.Value, token protocol.ProgressToken) (any, error) {
 	var a optimizeArgs
 	if err := oneArg(cmdOptimize, args, &a, `[{"uri": "file:///…/x.go", "position": {"line": 3, "character": 5}}] or [{"uri": …, "range": …}]`); err != nil {
 		return nil, err
@@ -148,7 +149,7 @@ func optimize(ctx context.Context, s Session, args []jsontext.Value, token proto
 	if err != nil {
 		return nil, notify(ctx, s, invalidParams(fmt.Errorf("put the cursor inside a function to optimize it (%w)", err)))
 	}
-	r, err := s.Optimize(ctx, doc, f, token)
+	r, err := runOptimize(ctx, s, doc, f, token)
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +281,7 @@ func showLessons(ctx context.Context, s Session, args []jsontext.Value, _ protoc
 	if err != nil {
 		return nil, notify(ctx, s, internal(err))
 	}
-	r := s.Result(doc.Path, f.Name)
+	r := lastResult(s, doc.Path, f.Name)
 	read := map[string]bool{}
 	if r != nil {
 		for _, l := range r.Read {
@@ -315,7 +316,7 @@ func showLessons(ctx context.Context, s Session, args []jsontext.Value, _ protoc
 	}
 	md := lessonsMarkdown(f, lessons)
 	if s.Caps().ShowDocument {
-		path, err := s.WriteReport("lessons-"+f.Name, md)
+		path, err := s.WriteReport(safeName("lessons-"+f.Name), md)
 		if err == nil {
 			ok, err := showDoc(ctx, s, path, nil)
 			if ok {
@@ -338,7 +339,7 @@ func lessonsMarkdown(f *exec.Func, ls []lessonJSON) string {
 		return b.String()
 	}
 	for _, l := range ls {
-		head := string(l.Outcome)
+		head := optimize.OutcomeWord(l.Outcome)
 		if l.Speedup > 0 {
 			head += fmt.Sprintf(" %.2f× [%.2f, %.2f]", l.Speedup, l.SpeedupLow, l.SpeedupHigh)
 		}
@@ -401,7 +402,7 @@ func resultFor(s Session, a FuncRef) (*Doc, *Result, error) {
 	if a.Func == "" {
 		return nil, nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "no function named: pass {\"uri\": …, \"func\": \"Name\"}")
 	}
-	r := s.Result(doc.Path, a.Func)
+	r := lastResult(s, doc.Path, a.Func)
 	if r == nil {
 		return nil, nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "%s in %s has not been optimized yet: run \"Optimize with lessons\" on it first", a.Func, doc.Path)
 	}
@@ -420,8 +421,9 @@ func oneArg(cmd string, args []jsontext.Value, v any, want string) error {
 }
 
 func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
 	}
 	return s
 }

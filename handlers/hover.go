@@ -9,6 +9,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/optimize"
 )
 
 // Hover shows, on a function that was optimised, the verdict and speedup with
@@ -30,7 +31,7 @@ func Hover(ctx context.Context, s Session, p *protocol.HoverParams) (*protocol.H
 	if err != nil {
 		return nil, nil
 	}
-	r := s.Result(doc.Path, f.Name)
+	r := lastResult(s, doc.Path, f.Name)
 	if r == nil {
 		return nil, nil
 	}
@@ -105,7 +106,7 @@ func plural(n int, what string) string {
 
 func outcomeText(l LessonNote) string {
 	if l.Speedup > 0 {
-		return fmt.Sprintf("%s %.2f×", l.Outcome, l.Speedup)
+		return fmt.Sprintf("%s %.2f×", optimize.OutcomeWord(l.Outcome), l.Speedup)
 	}
-	return string(l.Outcome)
+	return optimize.OutcomeWord(l.Outcome)
 }

@@ -45,7 +45,7 @@ func (d *documents) remove(u uri.URI) {
 }
 
 // Doc is the open buffer of u, or the file on disk when it is not open.
-func (s *Server) Doc(u uri.URI) (*handlers.Doc, error) {
+func (s *server) Doc(u uri.URI) (*handlers.Doc, error) {
 	if doc, ok := s.docs.get(u); ok {
 		return doc, nil
 	}
@@ -57,7 +57,7 @@ func (s *Server) Doc(u uri.URI) (*handlers.Doc, error) {
 	return handlers.NewDoc(u, path, 0, false, string(data), s.encoding()), nil
 }
 
-func (s *Server) DidOpen(ctx context.Context, p *protocol.DidOpenTextDocumentParams) error {
+func (s *server) DidOpen(ctx context.Context, p *protocol.DidOpenTextDocumentParams) error {
 	td := p.TextDocument
 	if !td.URI.IsFile() {
 		s.log.Debug("not tracking a non-file document", "uri", td.URI)
@@ -70,7 +70,7 @@ func (s *Server) DidOpen(ctx context.Context, p *protocol.DidOpenTextDocumentPar
 }
 
 // DidChange applies full and incremental changes in order.
-func (s *Server) DidChange(ctx context.Context, p *protocol.DidChangeTextDocumentParams) error {
+func (s *server) DidChange(ctx context.Context, p *protocol.DidChangeTextDocumentParams) error {
 	u := p.TextDocument.URI
 	doc, ok := s.docs.get(u)
 	if !ok {
@@ -110,7 +110,7 @@ const parseQuiet = 50 * time.Millisecond
 // preparse finds the functions of a buffer once typing pauses, so the
 // hover or code action that follows does not wait for the parse of a large
 // file. A newer version makes the older one's parse moot.
-func (s *Server) preparse(doc *handlers.Doc) {
+func (s *server) preparse(doc *handlers.Doc) {
 	if _, ok := exec.LangOf(doc.Path); !ok {
 		return
 	}
@@ -126,7 +126,7 @@ func (s *Server) preparse(doc *handlers.Doc) {
 	})
 }
 
-func (s *Server) DidClose(ctx context.Context, p *protocol.DidCloseTextDocumentParams) error {
+func (s *server) DidClose(ctx context.Context, p *protocol.DidCloseTextDocumentParams) error {
 	s.docs.remove(p.TextDocument.URI)
 	s.lensMu.Lock()
 	delete(s.lenses, p.TextDocument.URI)
@@ -134,6 +134,6 @@ func (s *Server) DidClose(ctx context.Context, p *protocol.DidCloseTextDocumentP
 	return nil
 }
 
-func (s *Server) DidSave(ctx context.Context, p *protocol.DidSaveTextDocumentParams) error {
+func (s *server) DidSave(ctx context.Context, p *protocol.DidSaveTextDocumentParams) error {
 	return nil
 }

@@ -28,7 +28,7 @@ import (
 // notifications (progress above all) are also seen in order.
 type harness struct {
 	t      testing.TB
-	s      *Server
+	s      *server
 	srv    protocol.Server // dispatcher to the server
 	conn   jsonrpc2.Conn
 	client *recClient

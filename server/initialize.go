@@ -10,12 +10,9 @@ import (
 	"github.com/lessonl/lessonl/handlers"
 )
 
-// Version is reported in serverInfo; `lessonl serve` sets it.
-var Version = "dev"
-
 // Initialize negotiates the position encoding, records what the client can
 // do, and takes initializationOptions as the first layer of settings.
-func (s *Server) Initialize(ctx context.Context, p *protocol.InitializeParams) (*protocol.InitializeResult, error) {
+func (s *server) Initialize(ctx context.Context, p *protocol.InitializeParams) (*protocol.InitializeResult, error) {
 	enc := negotiateEncoding(p.Capabilities.General)
 	caps := clientCaps(&p.Capabilities)
 	s.mu.Lock()
@@ -32,7 +29,11 @@ func (s *Server) Initialize(ctx context.Context, p *protocol.InitializeParams) (
 	sync := protocol.TextDocumentSyncKindIncremental
 	open := true
 	kinds := []protocol.CodeActionKind{protocol.CodeActionKindRefactorRewrite}
-	version := protocol.NewOptional(Version)
+	v := s.opts.Version
+	if v == "" {
+		v = "dev"
+	}
+	version := protocol.NewOptional(v)
 	return &protocol.InitializeResult{
 		Capabilities: protocol.ServerCapabilities{
 			PositionEncoding: protocol.PositionEncodingKind(enc.String()),
@@ -95,13 +96,13 @@ func isTrue(b *bool) bool { return b != nil && *b }
 
 // Initialized pulls the `lessonl` section of the client's settings, off the
 // read loop: it is a call to the client, answered on that loop.
-func (s *Server) Initialized(ctx context.Context, p *protocol.InitializedParams) error {
+func (s *server) Initialized(ctx context.Context, p *protocol.InitializedParams) error {
 	s.schedulePull()
 	return nil
 }
 
 // Shutdown stops every run; the server then refuses all but exit.
-func (s *Server) Shutdown(ctx context.Context) error {
+func (s *server) Shutdown(ctx context.Context) error {
 	s.state.Store(stateShutdown)
 	n := s.runs.cancel("", "")
 	s.log.Info("shutting down", "cancelled runs", n)
@@ -109,7 +110,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // Exit ends Serve.
-func (s *Server) Exit(ctx context.Context) error {
+func (s *server) Exit(ctx context.Context) error {
 	s.exitOK.Store(s.state.Load() == stateShutdown)
 	select {
 	case <-s.exited:

@@ -396,68 +396,13 @@ func TestMalformedJSONRPC(t *testing.T) {
 	}
 }
 
-func TestSettings(t *testing.T) {
-	tests := []struct {
-		name     string
-		settings string
-		check    func(c Config) bool
-		problems []string
-	}{
-		{"flat", `{"rounds": 2, "lessons": 0, "scope": "project", "codeLens": true, "sandbox": false}`,
-			func(c Config) bool {
-				return c.Rounds == 2 && c.Lessons == 0 && c.Scope == "project" && c.CodeLens && !c.Sandbox
-			}, nil},
-		{"section", `{"lessonl": {"timeout": "90s", "floor": 0.1}}`,
-			func(c Config) bool { return c.Timeout == 90*time.Second && c.Floor == 0.1 }, nil},
-		{"timeout in seconds", `{"timeout": 30}`, func(c Config) bool { return c.Timeout == 30*time.Second }, nil},
-		{"models as a list", `{"models": ["a:1b", "b:7b@http://gpu:11434"], "ollamaHost": "127.0.0.1:9"}`, func(c Config) bool {
-			as, err := c.agents()
-			return err == nil && len(as) == 2 && as[0].Host == "http://127.0.0.1:9" && as[1].Host == "http://gpu:11434"
-		}, nil},
-		{"models comma syntax", `{"models": "a:1b, b:1b"}`, func(c Config) bool { return slices.Equal(c.Models, []string{"a:1b", "b:1b"}) }, nil},
-		{"null means unset", `{"rounds": null}`, func(c Config) bool { return c.Rounds == 4 }, nil},
-		{"store with ~", `{"store": "~/lessons"}`, func(c Config) bool { return !strings.HasPrefix(c.Store, "~") && strings.HasSuffix(c.Store, "/lessons") }, nil},
-		{"bad values are ignored and named", `{"rounds": 0, "lessons": "many", "scope": "world", "timeout": "soon", "floor": 2, "sandbox": "yes", "models": [""], "ollamaHost": "::"}`,
-			func(c Config) bool {
-				return c.Rounds == 4 && c.Lessons == 4 && c.Scope == "all" && c.Timeout == DefaultTimeout && c.Sandbox
-			},
-			[]string{`"rounds"`, `"lessons"`, `"scope"`, `"timeout"`, `"floor"`, `"sandbox"`, `"models"`, `"ollamaHost"`}},
-		{"unknown keys are named", `{"roundz": 3, "rounds": 3}`, func(c Config) bool { return c.Rounds == 3 }, []string{`unknown key "roundz"`}},
-		{"an empty Lua table is nothing", `[]`, func(c Config) bool { return c.Rounds == 4 }, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var c config
-			c.base = defaultConfig("", func(string) string { return "" })
-			c.cur.Store(&c.base)
-			obj, ok, err := settingsObject([]byte(tt.settings))
-			if err != nil || !ok {
-				t.Fatalf("settingsObject: %v %v", ok, err)
-			}
-			problems := c.set(layerClient, obj)
-			if !tt.check(c.get()) {
-				t.Errorf("config %+v does not match", c.get())
-			}
-			if len(problems) != len(tt.problems) {
-				t.Errorf("problems %q, want %d naming %q", problems, len(tt.problems), tt.problems)
-			}
-			all := strings.Join(problems, "\n")
-			for _, p := range tt.problems {
-				if !strings.Contains(all, p) {
-					t.Errorf("problems %q do not name %s", problems, p)
-				}
-			}
-		})
-	}
-}
-
 func TestSettingsLayers(t *testing.T) {
 	t.Setenv("LESSONL_MODELS", "env:1b,other:3b")
 	t.Setenv("OLLAMA_HOST", "127.0.0.1:7")
 	h := newHarness(t, harnessOpts{initOpts: map[string]any{"lessonl": map[string]any{"rounds": 2, "bogus": true}}})
 	h.client.waitFor(t, "a warning naming the unknown key", 10*time.Second, func(c *recClient) bool { return c.messageWith(`unknown key "bogus"`) })
 	c := h.s.cfg.get()
-	if c.Rounds != 2 || !slices.Equal(c.Models, []string{"env:1b", "other:3b"}) || c.OllamaHost != "127.0.0.1:7" || c.Store != h.store {
+	if c.Rounds != 2 || !slices.Equal(c.Models, []string{"env:1b", "other:3b"}) || c.Host != "127.0.0.1:7" || c.Store != h.store {
 		t.Fatalf("after initializationOptions: %+v", c)
 	}
 	// The pull model: the client answers workspace/configuration.

@@ -32,7 +32,7 @@ func tokenKey(tok protocol.ProgressToken) string {
 
 // WorkDoneProgressCancel cancels the work behind a token (Neovim has no
 // cancel button; its plugin and other clients send this).
-func (s *Server) WorkDoneProgressCancel(ctx context.Context, p *protocol.WorkDoneProgressCancelParams) error {
+func (s *server) WorkDoneProgressCancel(ctx context.Context, p *protocol.WorkDoneProgressCancelParams) error {
 	s.progress.mu.Lock()
 	cancel := s.progress.cancel[tokenKey(p.Token)]
 	s.progress.mu.Unlock()
@@ -48,7 +48,7 @@ func (s *Server) WorkDoneProgressCancel(ctx context.Context, p *protocol.WorkDon
 // progress reports one piece of work: begin (cancellable), reports, end.
 // Without a token (the client supports no progress) it only logs.
 type progress struct {
-	s     *Server
+	s     *server
 	token protocol.ProgressToken
 	key   string
 
@@ -65,7 +65,7 @@ const reportEvery = 150 * time.Millisecond
 // startProgress begins progress on the client's token, or on one made with
 // window/workDoneProgress/create when the client sent none but can show
 // progress. cancel is what window/workDoneProgress/cancel calls.
-func (s *Server) startProgress(ctx context.Context, token protocol.ProgressToken, title, msg string, cancel context.CancelFunc) *progress {
+func (s *server) startProgress(ctx context.Context, token protocol.ProgressToken, title, msg string, cancel context.CancelFunc) *progress {
 	p := &progress{s: s, token: token}
 	if p.token == nil && s.Caps().WorkDoneProgress {
 		tok := protocol.String(fmt.Sprintf("lessonl-%d-%d", time.Now().UnixNano()%1e9, s.progress.seq.Add(1)))
@@ -92,7 +92,7 @@ func (s *Server) startProgress(ctx context.Context, token protocol.ProgressToken
 }
 
 // report sends a message and percentage; throttled unless force.
-func (p *progress) report(msg string, pct int, force bool) {
+func (p *progress) Report(msg string, pct int, force bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.ended || p.token == nil || msg == p.lastMsg && !force {

@@ -143,3 +143,17 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// writeReport writes <store>/reports/<name>.md; handlers choose safe names,
+// and a name is never a path.
+func writeReport(storeDir, name, md string) (string, error) {
+	dir := filepath.Join(storeDir, "reports")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("couldn't create %s for reports (is the store writable? set \"store\" or LESSONL_HOME): %w", dir, err)
+	}
+	path := filepath.Join(dir, filepath.Base(name)+".md")
+	if err := writeFileAtomic(path, []byte(md)); err != nil {
+		return "", err
+	}
+	return path, nil
+}

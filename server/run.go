@@ -4,16 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
-	"github.com/lessonl/lessonl/exec"
 	"github.com/lessonl/lessonl/handlers"
-	"github.com/lessonl/lessonl/team"
+	"github.com/lessonl/lessonl/optimize"
+	"github.com/lessonl/lessonl/settings"
 	"github.com/lessonl/lessonl/vectorbank"
 )
 
@@ -73,69 +72,66 @@ func (r *runs) cancel(file, fn string) int {
 }
 
 // Cancel implements handlers.Session.
-func (s *Server) Cancel(file, fn string) int {
+func (s *server) Cancel(file, fn string) int {
 	n := s.runs.cancel(file, fn)
 	s.log.Info("cancel", "file", file, "func", fn, "runs", n)
 	return n
 }
 
-// Optimize runs the LessonL method on f, from the document's current text
-// (an unsaved buffer is optimised as it is), with progress on token. The
-// result is stored (memory, disk, report) before progress ends: clients ask
-// for hovers and lenses as soon as they see the end.
-func (s *Server) Optimize(ctx context.Context, doc *handlers.Doc, f *exec.Func, token protocol.ProgressToken) (*handlers.Result, error) {
+// Run implements handlers.Session: the plumbing around one optimisation
+// (the use case itself is package optimize's, called by handlers).
+func (s *server) Run(ctx context.Context, file, fn string, token protocol.ProgressToken, title string, work func(context.Context, handlers.Progress) (string, error)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	entry := &runEntry{file: doc.Path, fn: f.Name, cancel: cancel}
+	entry := &runEntry{file: file, fn: fn, cancel: cancel}
 	if !s.runs.add(entry) {
-		return nil, s.fail(fmt.Errorf("%s is already being optimized: wait for it, or cancel it (lessonl.cancel)", f.Name))
+		return s.fail(fmt.Errorf("%s is already being optimized: wait for it, or cancel it (lessonl.cancel)", fn))
 	}
 	defer s.runs.remove(entry)
 
-	cfg := s.cfg.get()
-	p := s.startProgress(ctx, token, "Optimizing "+f.Name, "starting", cancel)
-	res, err := s.optimize(ctx, p, cfg, doc, f)
+	p := s.startProgress(ctx, token, title, "starting", cancel)
+	summary, err := s.takeTurn(ctx, p, work)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		p.end("canceled", "lessons learned so far are kept")
-		s.log.Info("run canceled", "func", f.Name)
-		return nil, protocol.ErrRequestCancelled
+		s.log.Info("run canceled", "func", fn)
+		return protocol.ErrRequestCancelled
 	case err != nil:
 		p.end("failed", err.Error())
 		// The whole reason, in the client's log too: the progress line is
 		// clipped by editors and gone in a moment.
-		s.log.Error("the run failed", "func", f.Name, "file", doc.Path, "reason", err.Error())
-		if s.Caps().ShowsOutcome {
-			return nil, asResponseError(err)
+		s.log.Error("the run failed", "func", fn, "file", file, "reason", err.Error())
+		if !s.Caps().ShowsOutcome {
+			s.showMessage(protocol.MessageTypeError, "LessonL: %v", err)
 		}
-		return nil, s.fail(err)
+		return asResponseError(err)
 	}
-	// State first, then the end, then the lenses.
-	if err := s.results.at(cfg.storeDir()).put(res); err != nil {
-		s.log.Warn("couldn't store the result on disk; it is kept in memory", "err", err)
-	}
-	// A client that presents the outcome itself (the VS Code extension's
-	// Apply / Discard question) gets no second, different announcement.
-	announce := !s.Caps().ShowsOutcome
-	if res.Faster() {
-		p.end("completed", fmt.Sprintf("%s is %s faster", f.Name, res.IntervalText()))
-		if announce {
-			s.showMessage(protocol.MessageTypeInfo, "LessonL: %s is %s faster (by %s in round %d). Apply it from the code action or the lens.",
-				f.Name, res.IntervalText(), modelOf(res.Best.Agent), res.Best.Round+1)
-		}
-	} else {
-		p.end("completed", "no faster variant")
-		if announce {
-			s.showMessage(protocol.MessageTypeInfo, "LessonL: no variant of %s was verified faster in %d rounds; %d lessons were banked for next time.",
-				f.Name, res.Rounds, len(res.Learned))
-		}
-	}
+	p.end("completed", summary)
 	s.refreshLenses()
-	return res, nil
+	return nil
 }
 
-// fail tells the user and returns err for the response.
-func (s *Server) fail(err error) error {
+// takeTurn runs work when no other run is timing variants: two at once
+// would disturb each other's measurements. Others wait, cancellable.
+func (s *server) takeTurn(ctx context.Context, p *progress, work func(context.Context, handlers.Progress) (string, error)) (string, error) {
+	select {
+	case s.runs.turn <- struct{}{}:
+	default:
+		p.Report("waiting for another run to finish", 0, true)
+		select {
+		case s.runs.turn <- struct{}{}:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	defer func() { <-s.runs.turn }()
+	return work(ctx, p)
+}
+
+// fail tells the user, in full, in a message and in the log, and returns
+// err for the response.
+func (s *server) fail(err error) error {
+	s.log.Error("run failed", "err", err)
 	s.showMessage(protocol.MessageTypeError, "LessonL: %v", err)
 	return asResponseError(err)
 }
@@ -149,7 +145,7 @@ func asResponseError(err error) error {
 	return jsonrpc2.NewError(jsonrpc2.InternalError, err.Error())
 }
 
-func (s *Server) refreshLenses() {
+func (s *server) refreshLenses() {
 	if !s.Caps().CodeLensRefresh {
 		return
 	}
@@ -162,173 +158,6 @@ func (s *Server) refreshLenses() {
 	})
 }
 
-func (s *Server) optimize(ctx context.Context, p *progress, cfg Config, doc *handlers.Doc, f *exec.Func) (*handlers.Result, error) {
-	// One run at a time: others wait, cancellable.
-	select {
-	case s.runs.turn <- struct{}{}:
-	default:
-		p.report("waiting for another run to finish", 0, true)
-		select {
-		case s.runs.turn <- struct{}{}:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	defer func() { <-s.runs.turn }()
-
-	if err := preRunCheck(doc.Path, f.Lang, s.opts.Measure); err != nil {
-		return nil, err
-	}
-	agents, err := cfg.agents()
-	if err != nil {
-		return nil, err
-	}
-	p.report("checking "+agentList(agents), 0, true)
-	if err := team.Preflight(ctx, agents, nil, nil); err != nil {
-		return nil, err
-	}
-	bank, err := s.banks.open(cfg.storeDir(), cfg.OllamaHost)
-	if err != nil {
-		return nil, err
-	}
-	started := time.Now()
-	prob := team.Problem{Target: exec.Target{File: doc.Path, Func: f.Name, Source: []byte(doc.Text)}, Func: f}
-	tr := newTracker(p, cfg.Rounds, agents)
-	tres, err := team.Run(ctx, prob, cfg.teamConfig(doc.Path, agents, s.opts.Measure), bank, tr.event)
-	if err != nil {
-		return nil, err
-	}
-	res := &handlers.Result{
-		URI: string(doc.URI), File: doc.Path, Func: f.Name, Lang: f.Lang, Original: f.Source,
-		Started: started, Finished: time.Now(), Rounds: tres.Rounds, Variants: len(tres.Variants),
-		Best: tres.Best,
-	}
-	for _, a := range agents {
-		res.Agents = append(res.Agents, a.String())
-	}
-	if tres.Best != nil {
-		for _, id := range tres.Best.LessonsRead {
-			if l, ok := bank.Get(id); ok {
-				res.Read = append(res.Read, handlers.NoteOf(l))
-			}
-		}
-	}
-	for _, l := range tres.LessonsLearned {
-		res.Learned = append(res.Learned, handlers.NoteOf(l))
-	}
-	md, diffLine := reportMarkdown(res, tres, f)
-	path, err := writeReport(cfg.storeDir(), reportName(doc.Path, f.Name), md)
-	if err != nil {
-		s.log.Warn("couldn't write the run report", "err", err)
-	} else {
-		res.Report, res.DiffLine = path, diffLine
-	}
-	return res, nil
-}
-
-func agentList(as []team.Agent) string {
-	names := make([]string, len(as))
-	for i, a := range as {
-		names[i] = a.Model
-	}
-	return strings.Join(names, ", ")
-}
-
-// tracker turns the team's events into progress: "round 2/4 ·
-// qwen2.5-coder:7b · 1.84× [1.79, 1.90]", with the share of agent turns done
-// as the percentage.
-type tracker struct {
-	p             *progress
-	rounds, width int
-	done          int               // agent turns finished
-	names         map[string]string // agent (MODEL@HOST) -> the name progress shows
-}
-
-func newTracker(p *progress, rounds int, agents []team.Agent) *tracker {
-	if rounds <= 0 {
-		rounds = team.DefaultRounds
-	}
-	return &tracker{p: p, rounds: rounds, width: max(len(agents), 1), names: shortNames(agents)}
-}
-
-// shortNames names agents by model alone: the host on every progress line
-// is noise, unless two agents run the same model on different hosts.
-func shortNames(agents []team.Agent) map[string]string {
-	count := map[string]int{}
-	for _, a := range agents {
-		count[a.Model]++
-	}
-	names := map[string]string{}
-	for _, a := range agents {
-		if count[a.Model] == 1 {
-			names[a.String()] = a.Model
-		}
-	}
-	return names
-}
-
-// modelOf is MODEL of an agent written MODEL@HOST: the host is in the hover
-// and the report, not in every message.
-func modelOf(agent string) string {
-	m, _, _ := strings.Cut(agent, "@")
-	return m
-}
-
-func (t *tracker) name(agent string) string {
-	if n, ok := t.names[agent]; ok {
-		return n
-	}
-	return agent
-}
-
-func (t *tracker) pct() int {
-	// 99 at most until the run ends: the best variant is re-measured last.
-	return min(99, t.done*100/(t.rounds*t.width))
-}
-
-func (t *tracker) event(e team.Event) {
-	switch e := e.(type) {
-	case team.RoundStarted:
-		t.done = e.Round * t.width
-		t.p.report(fmt.Sprintf("round %d/%d · %d lessons", e.Round+1, e.Of, len(e.Lessons)), t.pct(), true)
-	case team.Generating:
-		if e.Done {
-			// The variant is built and timed next, the longest step: the
-			// last "writing" line must not stay up through it.
-			t.p.report(fmt.Sprintf("round %d/%d · %s · measuring (%d tokens written)", e.Round+1, t.rounds, t.name(e.Agent), e.Tokens), t.pct(), true)
-		} else {
-			t.p.report(fmt.Sprintf("round %d/%d · %s · writing (%d tokens)", e.Round+1, t.rounds, t.name(e.Agent), e.Tokens), t.pct(), false)
-		}
-	case team.Measured:
-		t.done++
-		t.p.report(fmt.Sprintf("round %d/%d · %s · %s", e.Round+1, t.rounds, t.name(e.Variant.Agent), verdictText(e.Variant.Report)), t.pct(), true)
-	case team.AgentFailed:
-		t.p.report(fmt.Sprintf("round %d/%d · %s · failed: %s", e.Round+1, t.rounds, t.name(e.Agent), clip(e.Err.Error(), 80)), t.pct(), true)
-	case team.LessonBanked:
-		t.p.report(fmt.Sprintf("round %d/%d · %s · lesson banked (%s)", e.Round+1, t.rounds, e.Lesson.Model, e.Lesson.Outcome), t.pct(), false)
-	case team.Remeasured:
-		t.p.report(fmt.Sprintf("re-measuring the best · %s", verdictText(e.Variant.Report)), 99, true)
-	}
-}
-
-func verdictText(r *exec.Report) string {
-	if r == nil {
-		return "no report"
-	}
-	if r.Verdict.Verified() {
-		return fmt.Sprintf("%.2f× [%.2f, %.2f]", r.Speedup, r.SpeedupLow, r.SpeedupHigh)
-	}
-	return strings.ReplaceAll(string(r.Verdict), "_", " ")
-}
-
-func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
-
 // bankCache keeps one open bank per store directory for the session.
 type bankCache struct {
 	mu    sync.Mutex
@@ -338,19 +167,15 @@ type bankCache struct {
 // open opens dir's bank with the embedder the store was built with (the
 // built-in hash embedder for a new store), so a store made by
 // `lessonl optimize --embedder ollama:X` works here too.
-func (c *bankCache) open(dir, ollamaHost string) (*vectorbank.Bank, error) {
+func (c *bankCache) open(set settings.Settings) (*vectorbank.Bank, error) {
+	dir := set.StoreDir()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if b, ok := c.banks[dir]; ok {
 		return b, nil
 	}
-	// Only the store's header names its embedder: no need to load it twice.
-	name, _ := vectorbank.StoreEmbedder(dir)
-	emb, err := vectorbank.EmbedderByName(name, ollamaHost)
-	if err != nil {
-		return nil, fmt.Errorf("the lesson store %s uses embedder %q: %w", dir, name, err)
-	}
-	b, err := vectorbank.Open(dir, emb)
+	// The store's own embedder (the built-in hash embedder for a new store).
+	b, err := optimize.OpenBank(set, "")
 	if err != nil {
 		return nil, err
 	}

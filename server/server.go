@@ -1,6 +1,8 @@
-// Package server is the LessonL language server: it owns the connection, the
-// lifecycle, documents, configuration, progress, cancellation and the
-// per-function results; the handlers package turns requests into answers.
+// Package server is the LessonL language server's plumbing: it owns the
+// connection, the lifecycle, documents, the configuration layers (over
+// package settings), progress, cancellation, one run at a time and the
+// per-function results. The handlers package turns requests into answers
+// and runs the optimise flow (package optimize) through handlers.Session.
 package server
 
 import (
@@ -33,6 +35,8 @@ type Options struct {
 	Log *slog.Logger
 	// LogLevel is the lowest level sent to the client's log.
 	LogLevel slog.Level
+	// Version is reported in serverInfo; "" = "dev".
+	Version string
 	// Measure holds the runner options the settings do not cover (input
 	// size, timing rounds, build cache); the settings' timeout, floor and
 	// sandbox override its fields. Tests and benchmarks make runs small.
@@ -50,9 +54,9 @@ const (
 	stateShutdown
 )
 
-// Server is one client's session. Its methods implement protocol.Server;
+// server is one client's session. Its methods implement protocol.Server;
 // handlers reach it through handlers.Session.
-type Server struct {
+type server struct {
 	protocol.UnimplementedServer
 
 	opts   Options
@@ -97,7 +101,7 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 	return newServer(ctx, opts).serve(rwc)
 }
 
-func (s *Server) serve(rwc io.ReadWriteCloser) error {
+func (s *server) serve(rwc io.ReadWriteCloser) error {
 	stream := newTolerantStream(rwc, s.log, s.cancel)
 	s.conn = jsonrpc2.NewConn(stream, jsonrpc2.WithCodec(codec{}))
 	s.client = protocol.ClientDispatcher(s.conn)
@@ -134,12 +138,12 @@ func (s *Server) serve(rwc io.ReadWriteCloser) error {
 	return nil
 }
 
-func newServer(ctx context.Context, opts Options) *Server {
+func newServer(ctx context.Context, opts Options) *server {
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, log: log, exited: make(chan struct{})}
+	s := &server{opts: opts, log: log, exited: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	s.cfg.init(opts.Store)
 	s.runs.init()
@@ -160,7 +164,7 @@ func isClosed(c chan struct{}) bool {
 // a long optimisation never delays a hover; notifications stay on the read
 // loop, in order, so didChange edits apply exactly as sent (the library's
 // default chain releases them too, and reorders them under load).
-func (s *Server) handler() jsonrpc2.Handler {
+func (s *server) handler() jsonrpc2.Handler {
 	dispatch := protocol.ServerHandler(s, nil)
 	inner, canceller := jsonrpc2.CancelHandler(dispatch)
 	return func(ctx context.Context, req *jsonrpc2.Request) (any, error) {
@@ -212,7 +216,7 @@ func (s *Server) handler() jsonrpc2.Handler {
 
 // gate enforces the lifecycle: nothing but initialize before it, nothing
 // but exit after shutdown.
-func (s *Server) gate(method string, call bool) error {
+func (s *server) gate(method string, call bool) error {
 	switch st := s.state.Load(); {
 	case method == protocol.MethodExit:
 		return nil
@@ -246,12 +250,12 @@ func cancelID(params []byte) (jsonrpc2.ID, bool) {
 }
 
 // Request answers methods the protocol package does not know.
-func (s *Server) Request(ctx context.Context, method string, params any) (any, error) {
+func (s *server) Request(ctx context.Context, method string, params any) (any, error) {
 	return nil, jsonrpc2.Errorf(jsonrpc2.MethodNotFound, "method %q is not supported by the LessonL server", method)
 }
 
 // startWork counts one more piece of work, unless the server is stopping.
-func (s *Server) startWork() bool {
+func (s *server) startWork() bool {
 	s.workMu.RLock()
 	defer s.workMu.RUnlock()
 	if s.stopping {
@@ -262,7 +266,7 @@ func (s *Server) startWork() bool {
 }
 
 // goBackground runs f off the read loop, tied to the connection.
-func (s *Server) goBackground(f func(ctx context.Context)) {
+func (s *server) goBackground(f func(ctx context.Context)) {
 	if !s.startWork() {
 		return
 	}
@@ -274,23 +278,23 @@ func (s *Server) goBackground(f func(ctx context.Context)) {
 
 // --- features: thin shims onto the handlers ---
 
-func (s *Server) CodeAction(ctx context.Context, p *protocol.CodeActionParams) ([]protocol.CommandOrCodeAction, error) {
+func (s *server) CodeAction(ctx context.Context, p *protocol.CodeActionParams) ([]protocol.CommandOrCodeAction, error) {
 	return handlers.CodeAction(ctx, s, p)
 }
 
-func (s *Server) CodeActionResolve(ctx context.Context, a *protocol.CodeAction) (*protocol.CodeAction, error) {
+func (s *server) CodeActionResolve(ctx context.Context, a *protocol.CodeAction) (*protocol.CodeAction, error) {
 	return handlers.ResolveCodeAction(ctx, s, a)
 }
 
-func (s *Server) Hover(ctx context.Context, p *protocol.HoverParams) (*protocol.Hover, error) {
+func (s *server) Hover(ctx context.Context, p *protocol.HoverParams) (*protocol.Hover, error) {
 	return handlers.Hover(ctx, s, p)
 }
 
 // CodeLens answers from a cache while the buffer, the results and the
 // settings are unchanged: clients ask again on every scroll and refresh.
-func (s *Server) CodeLens(ctx context.Context, p *protocol.CodeLensParams) ([]protocol.CodeLens, error) {
+func (s *server) CodeLens(ctx context.Context, p *protocol.CodeLensParams) ([]protocol.CodeLens, error) {
 	doc, open := s.docs.get(p.TextDocument.URI)
-	key := lensKey{doc: doc, gen: s.results.gen.Load(), store: s.cfg.get().storeDir(), everywhere: s.LensesEverywhere()}
+	key := lensKey{doc: doc, gen: s.results.gen.Load(), store: s.cfg.get().StoreDir(), everywhere: s.cfg.get().CodeLens}
 	if open {
 		s.lensMu.Lock()
 		e, ok := s.lenses[p.TextDocument.URI]
@@ -323,54 +327,49 @@ type lensEntry struct {
 	lenses []protocol.CodeLens
 }
 
-func (s *Server) ExecuteCommand(ctx context.Context, p *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
+func (s *server) ExecuteCommand(ctx context.Context, p *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
 	return handlers.ExecuteCommand(ctx, s, p)
 }
 
 // --- handlers.Session ---
 
-var _ handlers.Session = (*Server)(nil)
+var _ handlers.Session = (*server)(nil)
 
-func (s *Server) Client() protocol.Client { return s.client }
-func (s *Server) Log() *slog.Logger       { return s.log }
+func (s *server) Client() protocol.Client { return s.client }
+func (s *server) Log() *slog.Logger       { return s.log }
 
-func (s *Server) Caps() handlers.ClientCaps {
+func (s *server) Caps() handlers.ClientCaps {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.caps
 }
 
-func (s *Server) encoding() handlers.Encoding {
+func (s *server) encoding() handlers.Encoding {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.enc
 }
 
-func (s *Server) LensesEverywhere() bool { return s.cfg.get().CodeLens }
-
-func (s *Server) Bank() (*vectorbank.Bank, error) {
-	c := s.cfg.get()
-	return s.banks.open(c.storeDir(), c.OllamaHost)
+func (s *server) Config() handlers.Config {
+	return handlers.Config{Settings: s.cfg.get(), Measure: s.opts.Measure}
 }
 
-func (s *Server) Result(file, fn string) *handlers.Result {
-	return s.results.at(s.cfg.get().storeDir()).get(file, fn)
+func (s *server) Bank() (*vectorbank.Bank, error) { return s.banks.open(s.cfg.get()) }
+
+func (s *server) Results(file string) []*handlers.Result {
+	return s.results.at(s.cfg.get().StoreDir()).all(file)
 }
 
-func (s *Server) Results(file string) []*handlers.Result {
-	return s.results.at(s.cfg.get().storeDir()).all(file)
+func (s *server) SaveResult(r *handlers.Result) error {
+	return s.results.at(s.cfg.get().StoreDir()).put(r)
 }
 
-func (s *Server) SaveResult(r *handlers.Result) error {
-	return s.results.at(s.cfg.get().storeDir()).put(r)
-}
-
-func (s *Server) WriteReport(name, markdown string) (string, error) {
-	return writeReport(s.cfg.get().storeDir(), name, markdown)
+func (s *server) WriteReport(name, markdown string) (string, error) {
+	return writeReport(s.cfg.get().StoreDir(), name, markdown)
 }
 
 // showMessage tells the user; it never fails the caller.
-func (s *Server) showMessage(t protocol.MessageType, format string, args ...any) {
+func (s *server) showMessage(t protocol.MessageType, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if err := s.client.ShowMessage(context.WithoutCancel(s.ctx), &protocol.ShowMessageParams{Type: t, Message: msg}); err != nil {
 		s.log.Debug("couldn't show a message", "msg", msg, "err", err)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/ollama/ollama/api"
+
+	"github.com/lessonl/lessonl/internal/ollamahost"
 )
 
 // DefaultHost is Ollama's address when neither the agent nor OLLAMA_HOST names one.
@@ -23,7 +25,7 @@ const DefaultHost = "http://127.0.0.1:11434"
 // qwen2.5-coder:14b.
 var DefaultModels = []string{"qwen2.5-coder:1.5b", "deepseek-coder:1.3b", "qwen2.5-coder:3b"}
 
-// ParseAgents parses the comma syntax of --models and LESSONL_MODELS:
+// ParseAgents parses the comma syntax of --models and the models setting:
 // MODEL or MODEL@HOST, separated by commas. host fills agents without one.
 func ParseAgents(spec, host string) ([]Agent, error) {
 	var out []Agent
@@ -65,28 +67,8 @@ func ParseAgent(s, host string) (Agent, error) {
 }
 
 // NormalizeHost accepts what OLLAMA_HOST accepts (host, host:port, URL) and
-// returns a URL with scheme and port.
-func NormalizeHost(h string) (string, error) {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return "", errors.New("empty Ollama host")
-	}
-	if !strings.Contains(h, "://") {
-		h = "http://" + h
-	}
-	u, err := url.Parse(h)
-	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("bad Ollama host %q: write it like http://127.0.0.1:11434", h)
-	}
-	if u.Port() == "" {
-		port := "11434"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-		u.Host = u.Hostname() + ":" + port
-	}
-	return strings.TrimRight(u.String(), "/"), nil
-}
+// returns a URL with scheme and port, by ollamahost's one rule (Ollama's).
+func NormalizeHost(h string) (string, error) { return ollamahost.Normalize(h) }
 
 // hostOf resolves an agent's host: its own, else OLLAMA_HOST, else the default.
 func hostOf(a Agent) string {

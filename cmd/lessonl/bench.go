@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"github.com/lessonl/lessonl/bench"
-	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/optimize"
+	"github.com/lessonl/lessonl/settings"
 	"github.com/lessonl/lessonl/team"
 	"github.com/lessonl/lessonl/vectorbank"
 )
@@ -56,27 +57,22 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("bench", benchUsage, stderr)
 	usage := fs.Usage
 	fs.Usage = func() { usage(); fmt.Fprint(stderr, "\n"+benchHelp) }
+	set := settings.FromEnv()
+	set.Scope = vectorbank.ScopeProblem
+	settings.AddFlags(fs, &set, "models", "ollamaHost", "rounds", "lessons", "scope", "timeout", "floor", "sandbox")
 	var (
 		asJSON      = fs.Bool("json", false, "print results.json on stdout at the end (progress goes to stderr)")
-		models      = fs.String("models", "", "agents, comma-separated MODEL or MODEL@HOST (default $LESSONL_MODELS, else "+strings.Join(team.DefaultModels, ",")+")")
-		host        = fs.String("host", "", "Ollama host for agents without @HOST (default $OLLAMA_HOST, else "+team.DefaultHost+")")
 		strategy    = fs.String("strategy", "lessonl", "lessonl (the method), single (first agent only), no-lessons, no-factor (ignore effectiveness factors) or random (random lesson selection)")
-		rounds      = fs.Int("rounds", team.DefaultRounds, "rounds T per problem")
-		lessons     = fs.Int("lessons", team.DefaultLessons, "lessons k given to every agent each round")
 		omp         = fs.Int("omp", 0, "OpenMP threads for C and C++ problems (0: serial); the paper used 8")
 		resume      = fs.Bool("resume", false, "finish the run recorded in --out instead of starting a new one")
 		out         = fs.String("out", "", "output directory (default lessonl-bench/SUITE-STRATEGY)")
 		store       = fs.String("store", "", "lesson store to use and add to (default: a fresh one in --out/lessons)")
-		scope       = fs.String("scope", "problem", "where lessons come from: problem (the paper's per-problem bank) or all (lessons flow between problems, in suite order)")
 		runRe       = fs.String("run", "", "only problems whose name matches this regular expression")
 		size        = fs.Int("size", 0, "input size for every problem (default: each problem's own)")
 		embedder    = fs.String("embedder", "hash", "lesson embedder: hash (built in) or ollama:MODEL")
 		pull        = fs.Bool("pull", false, "pull missing models without asking (default on a terminal: ask)")
 		parallel    = fs.Int("parallel", 0, "agents generating at once (default all; 1 when one Ollama host serves one model at a time)")
 		callTimeout = fs.Duration("call-timeout", team.DefaultCallTimeout, "bound on every model call")
-		timeout     = fs.Duration("timeout", exec.DefaultTimeout, "bound on measuring one variant")
-		floor       = fs.Float64("floor", exec.DefaultFloor, "noise floor: faster only when the whole interval is above 1+floor")
-		noSandbox   = fs.Bool("no-sandbox", false, "run variants without bubblewrap (rlimits and timeouts only)")
 	)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -89,12 +85,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("--strategy: %v", err)
 	}
-	sc := vectorbank.Scope(*scope)
-	if sc != vectorbank.ScopeProblem && sc != vectorbank.ScopeAll {
-		return usagef("--scope %q: want problem or all", *scope)
+	if err := set.Validate(); err != nil {
+		return usageError{settings.FlagError(err).Error()}
 	}
-	if *rounds < 1 || *lessons < 0 || *omp < 0 || *size < 0 {
-		return usagef("--rounds must be at least 1; --lessons, --omp and --size at least 0")
+	if set.Scope != vectorbank.ScopeProblem && set.Scope != vectorbank.ScopeAll {
+		return usagef("--scope %q: want problem or all (problem: the paper's per-problem bank; all: lessons flow between problems, in suite order)", set.Scope)
+	}
+	if *omp < 0 || *size < 0 {
+		return usagef("--omp and --size must be at least 0")
 	}
 	if _, err := regexp.Compile(*runRe); err != nil {
 		return usagef("--run %q is not a regular expression: %v", *runRe, err)
@@ -107,21 +105,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		*out = filepath.Join("lessonl-bench", suite.Name+"-"+string(st))
 	}
 
-	agents, err := teamAgents(*models, host)
+	ab := optimize.Ablations{Parallel: *parallel, CallTimeout: *callTimeout, Single: st == bench.StrategySingle}
+	check, err := optimize.Agents(set, ab)
 	if err != nil {
-		return err
+		return usageError{err.Error()}
 	}
-	emb, err := vectorbank.EmbedderByName(*embedder, *host)
+	emb, err := optimize.Embedder(set, *embedder)
 	if err != nil {
 		return usageError{err.Error()}
 	}
 	progress := stdout
 	if *asJSON {
 		progress = stderr
-	}
-	check := agents
-	if st == bench.StrategySingle {
-		check = agents[:1]
 	}
 	ask := func(model, host string) bool {
 		if *pull {
@@ -134,18 +129,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 		return strings.HasPrefix(strings.ToLower(strings.TrimSpace(line)), "y")
 	}
-	if err := team.Preflight(ctx, check, ask, pullProgress(stderr)); err != nil {
+	if err := optimize.CheckModels(ctx, check, ask, pullProgress(stderr)); err != nil {
 		return err
 	}
 
 	opts := bench.Options{
-		Team: team.Config{
-			Agents: agents, Rounds: *rounds, Lessons: *lessons, Scope: sc, NoLessons: *lessons == 0,
-			Parallel: *parallel, CallTimeout: *callTimeout,
-			Measure: exec.Options{Floor: *floor, Timeout: *timeout, NoSandbox: *noSandbox},
-		},
+		Settings: set, Ablations: optimize.Ablations{Parallel: *parallel, CallTimeout: *callTimeout},
 		Strategy: st, Out: *out, Store: *store, Embedder: emb, Resume: *resume, OMP: *omp, Size: *size,
-		Run: *runRe, Version: version, Emit: benchRenderer(progress, *rounds),
+		Run: *runRe, Version: version, Emit: benchRenderer(progress, set.Rounds),
 	}
 	res, runErr := bench.Run(ctx, suite, opts)
 	if res == nil {

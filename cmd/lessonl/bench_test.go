@@ -125,8 +125,13 @@ func TestBenchInterruptCLI(t *testing.T) {
 	go func() {
 		wctx, wcancel := context.WithTimeout(context.Background(), time.Minute)
 		defer wcancel()
-		if srv.WaitForRequests(wctx, 3) == nil { // version, show, then the first chat
-			cancel()
+		// Interrupt once the first chat has started (the model checks before
+		// it are not the run).
+		for n := 1; srv.WaitForRequests(wctx, n) == nil; n++ {
+			if srv.Requests()[n-1].Path == "/api/chat" {
+				cancel()
+				return
+			}
 		}
 	}()
 	_, errOut, code := runCLI(t, ctx, args...)
@@ -163,7 +168,7 @@ func TestBenchUsage(t *testing.T) {
 		{"no suite", []string{"bench"}, 2, "want one SUITE directory"},
 		{"bad strategy", []string{"bench", "--strategy", "best", suite}, 2, "use lessonl, single, no-lessons, no-factor, random"},
 		{"bad scope", []string{"bench", "--scope", "project", suite}, 2, "want problem or all"},
-		{"bad rounds", []string{"bench", "--rounds", "0", suite}, 2, "--rounds must be at least 1"},
+		{"bad rounds", []string{"bench", "--rounds", "0", suite}, 2, "--rounds 0: want an integer from 1 to 100"},
 		{"missing suite", []string{"bench", "nowhere"}, 1, "give the directory that holds the problems"},
 		{"bad run", []string{"bench", "--host", srv.URL(), "--models", "solver:1b", "--run", "(", "--out", t.TempDir(), suite}, 2, "not a regular expression"},
 		{"run matches nothing", []string{"bench", "--host", srv.URL(), "--models", "solver:1b", "--run", "^zzz$", "--out", t.TempDir(), suite}, 1, "matches none"},

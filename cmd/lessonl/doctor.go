@@ -6,22 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/ollama/ollama/api"
-	"github.com/ollama/ollama/envconfig"
-
 	"github.com/lessonl/lessonl/exec/sandbox"
-	"github.com/lessonl/lessonl/team"
-	"github.com/lessonl/lessonl/vectorbank"
+	"github.com/lessonl/lessonl/optimize"
+	"github.com/lessonl/lessonl/settings"
 )
 
 func init() {
@@ -32,7 +26,7 @@ func init() {
 	})
 }
 
-const doctorUsage = "[--json] [--store DIR]"
+const doctorUsage = "[--json] [--models m1,m2,m3] [--host URL] [--store DIR]"
 
 // ollamaTimeout bounds each request to an Ollama host: doctor must answer
 // quickly even when a host is down or hangs.
@@ -64,7 +58,8 @@ type doctorReport struct {
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("doctor", doctorUsage, stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
-	store := fs.String("store", "", "lesson store directory to check (default $LESSONL_HOME, else $XDG_DATA_HOME/lessonl, else ~/.local/share/lessonl)")
+	set := settings.FromEnv()
+	settings.AddFlags(fs, &set, "models", "ollamaHost", "store")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -72,14 +67,12 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) > 0 {
 		return usagef("unexpected arguments %q; doctor takes only flags", pos)
 	}
-	if *store == "" {
-		*store = vectorbank.DefaultDir()
-	}
+	store := set.StoreDir()
 
 	// Ollama may take its full timeout per host: ask it while the local
 	// checks run.
 	remote := make(chan []doctorCheck, 1)
-	go func() { remote <- checkOllama(ctx) }()
+	go func() { remote <- checkOllama(ctx, set) }()
 
 	rep := doctorReport{OK: true}
 	rep.Checks = append(rep.Checks, checkGo(ctx))
@@ -93,7 +86,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	sb := sandbox.New(sandbox.Options{})
 	rep.Sandbox = sb.Status()
 	rep.Checks = append(rep.Checks, checkSandbox(ctx, sb), checkLimits(rep.Sandbox))
-	rep.Checks = append(rep.Checks, checkStore(*store))
+	rep.Checks = append(rep.Checks, checkStore(store))
 	rep.Checks = append(rep.Checks, <-remote...)
 	for _, c := range rep.Checks {
 		if c.Required && c.Status == statusFail {
@@ -280,71 +273,35 @@ func checkStore(dir string) doctorCheck {
 	return c
 }
 
-// checkOllama asks every host of the team (LESSONL_MODELS, else the default
-// team, on OLLAMA_HOST unless MODEL@HOST) for its version and its models.
-// Ollama is a warning, never a failure: `lessonl measure` works without it.
-func checkOllama(ctx context.Context) []doctorCheck {
+// checkOllama asks every host of the team (--models, else the environment,
+// else the default team, on --host or OLLAMA_HOST unless MODEL@HOST), and
+// the default host, for its version and its models, as optimize's own
+// preflight does. Ollama is a warning, never a failure: `lessonl measure`
+// works without it.
+func checkOllama(ctx context.Context, set settings.Settings) []doctorCheck {
 	oc := doctorCheck{Name: "ollama"}
 	mc := doctorCheck{Name: "models"}
-	spec := strings.Join(team.DefaultModels, ",")
-	if env := strings.TrimSpace(os.Getenv("LESSONL_MODELS")); env != "" {
-		spec = env
-	}
-	defaultHost := envconfig.Host().String()
-	agents, err := team.ParseAgents(spec, "")
+	agents, err := set.Agents()
 	if err != nil {
-		mc.Status, mc.Detail, mc.Fix = statusWarn, "LESSONL_MODELS: "+err.Error(), "fix LESSONL_MODELS"
+		mc.Status, mc.Detail, mc.Fix = statusWarn, err.Error(), "fix --models, --host, $"+settings.EnvModels+" or $"+settings.EnvHost
 		agents = nil
 	}
-	byHost := map[string][]string{defaultHost: nil}
-	for _, a := range agents {
-		h := a.Host
-		if h == "" {
-			h = defaultHost
-		}
-		byHost[h] = append(byHost[h], a.Model)
+	var extra []string
+	if h, err := set.OllamaHost(); err == nil {
+		extra = append(extra, h)
 	}
-	hosts := make([]string, 0, len(byHost))
-	for h := range byHost {
-		hosts = append(hosts, h)
-	}
-	sort.Strings(hosts)
-
 	var reached, down, missing []string
-	for _, h := range hosts {
-		u, err := url.Parse(h)
-		if err != nil {
-			down = append(down, fmt.Sprintf("%s: %v", h, err))
+	for _, st := range optimize.Survey(ctx, agents, extra, ollamaTimeout) {
+		switch {
+		case st.Version == "":
+			down = append(down, fmt.Sprintf("%s (%v)", st.Host, shortErr(st.Err)))
+			continue
+		case st.Err != nil:
+			down = append(down, fmt.Sprintf("%s: %v", st.Host, shortErr(st.Err)))
 			continue
 		}
-		client := api.NewClient(u, http.DefaultClient)
-		vctx, cancel := context.WithTimeout(ctx, ollamaTimeout)
-		v, err := client.Version(vctx)
-		cancel()
-		if err != nil {
-			down = append(down, fmt.Sprintf("%s (%v)", h, shortErr(err)))
-			continue
-		}
-		reached = append(reached, fmt.Sprintf("Ollama %s at %s", v, h))
-		if len(byHost[h]) == 0 {
-			continue
-		}
-		lctx, cancel := context.WithTimeout(ctx, ollamaTimeout)
-		list, err := client.List(lctx)
-		cancel()
-		if err != nil {
-			down = append(down, fmt.Sprintf("%s: couldn't list models (%v)", h, shortErr(err)))
-			continue
-		}
-		have := map[string]bool{}
-		for _, m := range list.Models {
-			have[m.Name], have[m.Model] = true, true
-		}
-		for _, m := range byHost[h] {
-			if !have[m] && !(!strings.Contains(m, ":") && have[m+":latest"]) {
-				missing = append(missing, m+"@"+h)
-			}
-		}
+		reached = append(reached, fmt.Sprintf("Ollama %s at %s", st.Version, st.Host))
+		missing = append(missing, st.Missing...)
 	}
 
 	switch {

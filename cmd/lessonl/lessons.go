@@ -18,6 +18,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/internal/ollamahost"
+	"github.com/lessonl/lessonl/optimize"
 	"github.com/lessonl/lessonl/vectorbank"
 )
 
@@ -41,7 +44,7 @@ func init() {
 	lessonsSubs = []lessonsSub{
 		{"list", "[--lang L] [--outcome O] [--project P] [--json]", "list lessons, oldest first", lessonsList},
 		{"show", "[--json] ID", "show one lesson in full (a unique ID prefix is enough)", lessonsShow},
-		{"search", "[--k N] [--lang L] [--problem KEY] [--project P] [--scope S] [--strategy S] [--json] TEXT-OR-FILE",
+		{"search", "[--k N] [--lang L] [--problem KEY] [--project P] [--scope S] [--strategy S] [--json] FILE:FUNC|FILE|TEXT",
 			"what selection would hand out for this code, with scores", lessonsSearch},
 		{"stats", "[--json]", "counts by outcome, model and language; mean factor; lessons that helped most", lessonsStats},
 		{"export", "[--with-vectors] FILE | --project", "write the lessons as sorted JSON Lines to review and share (- for stdout; --project: the repository's team file)", lessonsExport},
@@ -92,13 +95,29 @@ func newLessonsFlags(sub string, stderr io.Writer) *storeFlags {
 		}
 	}
 	fs := newFlags("lessons "+sub, usage, stderr)
-	return &storeFlags{
+	f := &storeFlags{
 		fs:         fs,
-		store:      fs.String("store", "", "lesson store directory (default "+storeDefaultText+")"),
-		embedder:   fs.String("embedder", "", "hash (built in) or ollama:MODEL; default: the store's own, else hash"),
-		ollamaHost: fs.String("ollama-host", "", "Ollama URL for ollama:MODEL embedders (default $OLLAMA_HOST, else Ollama's default)"),
+		store:      fs.String("store", "", "lesson store `DIR` (default "+storeDefaultText+")"),
+		embedder:   fs.String("embedder", "", "`NAME`: hash (built in) or ollama:MODEL; default: the store's own, else hash"),
+		ollamaHost: fs.String("host", "", "Ollama `HOST` for ollama:MODEL embedders (default $OLLAMA_HOST, else "+ollamahost.Default+"); a bare host gets port 11434"),
 		stderr:     stderr,
 	}
+	fs.StringVar(f.ollamaHost, "ollama-host", "", "the old name of --host (`HOST`)")
+	return f
+}
+
+// embedderByName makes the named embedder on the host in effect, read by
+// the one host rule (as chat and doctor read it).
+func (f *storeFlags) embedderByName(name string) (vectorbank.Embedder, error) {
+	host := ""
+	if strings.HasPrefix(name, "ollama:") {
+		h, err := ollamahost.Resolve(*f.ollamaHost, os.Getenv)
+		if err != nil {
+			return nil, fmt.Errorf("--host: %w", err)
+		}
+		host = h
+	}
+	return vectorbank.EmbedderByName(name, host)
 }
 
 func (f *storeFlags) dir() string {
@@ -128,18 +147,52 @@ func (f *storeFlags) open() (*vectorbank.Bank, error) {
 	return vectorbank.OpenWith(f.dir(), nil, vectorbank.Options{Logger: f.logger()})
 }
 
+// openRead opens the store for a read-only command (list, show, stats,
+// search), which never creates it: a store that does not exist yet is read
+// as an empty one made aside and removed by close. emb may be nil.
+func (f *storeFlags) openRead(emb vectorbank.Embedder) (b *vectorbank.Bank, closeFn func(), err error) {
+	dir := f.dir()
+	if _, err := os.Stat(dir); err != nil && errors.Is(err, os.ErrNotExist) {
+		tmp, err := os.MkdirTemp("", "lessonl-empty-store-")
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := vectorbank.OpenWith(tmp, emb, vectorbank.Options{Logger: f.logger()})
+		if err != nil {
+			os.RemoveAll(tmp)
+			return nil, nil, err
+		}
+		return b, func() { b.Close(); os.RemoveAll(tmp) }, nil
+	}
+	b, err = vectorbank.OpenWith(dir, emb, vectorbank.Options{Logger: f.logger()})
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, func() { b.Close() }, nil
+}
+
 // openEmbedding opens the store with an embedder: the one named by
 // --embedder, else the one the store was built with, else the default.
 func (f *storeFlags) openEmbedding() (*vectorbank.Bank, error) {
+	emb, err := f.storeEmbedder()
+	if err != nil {
+		return nil, err
+	}
+	return vectorbank.OpenWith(f.dir(), emb, vectorbank.Options{Logger: f.logger()})
+}
+
+// storeEmbedder is the embedder --embedder names, else the store's own,
+// else the default.
+func (f *storeFlags) storeEmbedder() (vectorbank.Embedder, error) {
 	name := *f.embedder
 	if name == "" {
 		name, _ = vectorbank.StoreEmbedder(f.dir())
 	}
-	emb, err := vectorbank.EmbedderByName(name, *f.ollamaHost)
+	emb, err := f.embedderByName(name)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	return vectorbank.OpenWith(f.dir(), emb, vectorbank.Options{Logger: f.logger()})
+	return emb, nil
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -160,22 +213,36 @@ func oneLine(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// parseOutcome reads --outcome. The user's word for a correct variant
+// within the noise is "same", as the runner's verdict says; the bank stores
+// it as "marginal" (its JSON keeps that), and both are accepted.
 func parseOutcome(s string) (vectorbank.Outcome, error) {
-	o := vectorbank.Outcome(s)
-	if s != "" && !o.Valid() {
+	o, ok := optimize.ParseOutcome(s)
+	if s != "" && !ok {
 		var names []string
 		for _, v := range vectorbank.Outcomes {
-			names = append(names, string(v))
+			names = append(names, outcomeText(v))
 		}
 		return "", usagef("unknown outcome %q; use one of %s", s, strings.Join(names, ", "))
 	}
 	return o, nil
 }
 
+func outcomeText(o vectorbank.Outcome) string { return optimize.OutcomeWord(o) }
+
+// lessonSpeedup is "1.84x", or "-" for a variant with no speedup (it did
+// not build, was wrong, timed out or crashed), as optimize prints it.
+func lessonSpeedup(l vectorbank.Lesson) string {
+	if l.Speedup <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", l.Speedup)
+}
+
 func lessonsList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newLessonsFlags("list", stderr)
 	lang := f.fs.String("lang", "", "only lessons of this language (go, c, cpp)")
-	outcome := f.fs.String("outcome", "", "only lessons with this outcome (faster, marginal, slower, incorrect, build_failed, timeout, crashed)")
+	outcome := f.fs.String("outcome", "", "only lessons with this outcome (faster, same, slower, incorrect, build_failed, timeout, crashed; marginal is same)")
 	project := f.fs.String("project", "", "only lessons of this project (module path or repository root)")
 	asJSON := f.fs.Bool("json", false, "print a JSON array of lessons")
 	pos, err := parseFlags(f.fs, args)
@@ -189,11 +256,11 @@ func lessonsList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	b, err := f.open()
+	b, closeStore, err := f.openRead(nil)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	defer closeStore()
 	ls := b.List(vectorbank.Filter{Lang: *lang, Outcome: o, Project: *project})
 	if *asJSON {
 		if ls == nil {
@@ -205,14 +272,14 @@ func lessonsList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if *lang != "" || o != "" || *project != "" {
 			fmt.Fprintln(stdout, "no lessons match")
 		} else {
-			fmt.Fprintf(stdout, "no lessons in %s yet: `lessonl optimize` and the editor add them\n", b.Dir())
+			fmt.Fprintf(stdout, "no lessons in %s yet: `lessonl optimize` and the editor add them\n", f.dir())
 		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(&printable{w: stdout}, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tOUTCOME\tSPEEDUP\tFACTOR\tLANG\tMODEL\tLESSON")
 	for _, l := range ls {
-		fmt.Fprintf(tw, "%s\t%s\t%.2fx\t%.2f\t%s\t%s\t%s\n", l.ID, l.Outcome, l.Speedup, l.Factor, l.Lang, l.Model, oneLine(l.Text, 72))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\t%s\t%s\n", l.ID, outcomeText(l.Outcome), lessonSpeedup(l), l.Factor, l.Lang, l.Model, oneLine(l.Text, 72))
 	}
 	return tw.Flush()
 }
@@ -252,11 +319,11 @@ func lessonsShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(pos) != 1 {
 		return usagef("show takes one lesson ID (or a unique prefix), got %d arguments", len(pos))
 	}
-	b, err := f.open()
+	b, closeStore, err := f.openRead(nil)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	defer closeStore()
 	l, err := resolveID(b, pos[0])
 	if err != nil {
 		return err
@@ -266,7 +333,7 @@ func lessonsShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	w := &errWriter{w: &printable{w: stdout}}
 	w.printf("lesson    %s\n", l.ID)
-	w.printf("outcome   %s", l.Outcome)
+	w.printf("outcome   %s", outcomeText(l.Outcome))
 	if l.Speedup > 0 {
 		w.printf(", %.2fx", l.Speedup)
 		if l.SpeedupLow > 0 || l.SpeedupHigh > 0 {
@@ -286,7 +353,7 @@ func lessonsShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	w.printf("model     %s", l.Model)
 	if l.Agent != "" {
-		w.printf(" (%s, round %d)", l.Agent, l.Round)
+		w.printf(" (%s, round %d)", l.Agent, l.Round+1) // 1-based, as optimize prints rounds
 	}
 	w.printf("\ncreated   %s\n", l.Created.Format(time.RFC3339))
 	if len(l.Read) > 0 {
@@ -346,18 +413,22 @@ func lessonsSearch(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *k <= 0 {
 		return usagef("--k %d: ask for at least one lesson", *k)
 	}
-	code, file := pos[0], ""
-	if data, err := os.ReadFile(pos[0]); err == nil {
-		code, file = string(data), pos[0]
-		if *lang == "" {
-			*lang = langOfPath(pos[0])
-		}
-	}
-	b, err := f.openEmbedding()
+	code, codeLang, file, err := searchCode(pos[0])
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	if *lang == "" {
+		*lang = codeLang
+	}
+	emb, err := f.storeEmbedder()
+	if err != nil {
+		return err
+	}
+	b, closeStore, err := f.openRead(emb)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
 	sel, err := b.Select(ctx, vectorbank.Query{Code: code, Lang: *lang, ProblemKey: *problem, Project: *project,
 		Scope: vectorbank.Scope(*scope), Strategy: vectorbank.Strategy(*strategy), K: *k, File: file})
 	if err != nil {
@@ -380,10 +451,43 @@ func lessonsSearch(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fmt.Fprintln(tw, "#\tREASON\tSCORE\tRELEVANCE\tID\tOUTCOME\tSPEEDUP×FACTOR\tLESSON")
 	for i, s := range sel {
 		l := s.Lesson
-		fmt.Fprintf(tw, "%d\t%s\t%.3f\t%.3f\t%s\t%s\t%.2f×%.2f\t%s\n", i+1, s.Reason, s.Score, s.Relevance, l.ID, l.Outcome,
-			l.Speedup, l.Factor, oneLine(l.Text, 60))
+		fmt.Fprintf(tw, "%d\t%s\t%.3f\t%.3f\t%s\t%s\t%s×%.2f\t%s\n", i+1, s.Reason, s.Score, s.Relevance, l.ID, outcomeText(l.Outcome),
+			strings.TrimSuffix(lessonSpeedup(l), "x"), l.Factor, oneLine(l.Text, 60))
 	}
 	return tw.Flush()
+}
+
+// searchCode reads search's argument: FILE:FUNC (that function's code),
+// a file (its text), or the code itself. A FILE:FUNC or a path that does
+// not exist is an error, not text to search with (which would also drop
+// the file's language).
+func searchCode(arg string) (code, lang, file string, err error) {
+	if path, fn, ok := splitTarget(arg); ok && !strings.ContainsAny(path, " \t\n") {
+		if _, known := exec.LangOf(path); known {
+			f, err := exec.Locate(exec.Target{File: path, Func: fn})
+			if err != nil {
+				return "", "", "", fmt.Errorf("couldn't search with %s: %w", arg, err)
+			}
+			return f.Source, f.Lang, path, nil
+		}
+	}
+	data, err := os.ReadFile(arg)
+	switch {
+	case err == nil:
+		return string(data), langOfPath(arg), arg, nil
+	case looksLikePath(arg):
+		return "", "", "", fmt.Errorf("couldn't search with %s: %w; give an existing file, FILE:FUNC, or the code itself in quotes", arg, err)
+	}
+	return arg, "", "", nil
+}
+
+// looksLikePath tells a file name from code: one word with a slash or a
+// source file's extension.
+func looksLikePath(s string) bool {
+	if strings.ContainsAny(s, " \t\n(){};=") {
+		return false
+	}
+	return strings.Contains(s, "/") || langOfPath(s) != ""
 }
 
 func lessonsStats(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -396,12 +500,15 @@ func lessonsStats(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(pos) > 0 {
 		return usagef("stats takes no arguments")
 	}
-	b, err := f.open()
+	b, closeStore, err := f.openRead(nil)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	defer closeStore()
 	s := b.Stats()
+	if abs, err := filepath.Abs(f.dir()); err == nil {
+		s.Dir = abs // the store's, also when it does not exist yet
+	}
 	if *asJSON {
 		if s.Helped == nil {
 			s.Helped = []vectorbank.Lesson{}
@@ -421,7 +528,11 @@ func lessonsStats(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if s.Lessons == 0 {
 		return w.err
 	}
-	w.printf("outcomes     %s\n", countsText(s.ByOutcome))
+	byOutcome := map[string]int{}
+	for o, n := range s.ByOutcome {
+		byOutcome[outcomeText(vectorbank.Outcome(o))] += n
+	}
+	w.printf("outcomes     %s\n", countsText(byOutcome))
 	w.printf("models       %s\n", countsText(s.ByModel))
 	w.printf("languages    %s\n", countsText(s.ByLang))
 	w.printf("mean factor  %.3f\n", s.MeanFactor)
@@ -623,7 +734,7 @@ func lessonsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	for _, l := range gone {
-		fmt.Fprintf(stdout, "%s  %s  %.2fx  factor %.2f  %s\n", l.ID, l.Created.Format("2006-01-02"), l.Speedup, l.Factor, oneLine(l.Text, 56))
+		fmt.Fprintf(stdout, "%s  %s  %s  factor %.2f  %s\n", l.ID, l.Created.Format("2006-01-02"), lessonSpeedup(l), l.Factor, oneLine(l.Text, 56))
 	}
 	verb := "removed"
 	if *dry {
@@ -645,7 +756,7 @@ func lessonsReindex(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *f.embedder == "" {
 		return usagef("name the new embedder: --embedder hash or --embedder ollama:MODEL")
 	}
-	emb, err := vectorbank.EmbedderByName(*f.embedder, *f.ollamaHost)
+	emb, err := f.embedderByName(*f.embedder)
 	if err != nil {
 		return usagef("%v", err)
 	}

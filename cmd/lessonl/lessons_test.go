@@ -18,26 +18,33 @@ func TestLessonsScripts(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scripts in testdata/lessons: %v", err)
 	}
-	cli := func(t *testing.T, work string, env map[string]string, args []string) (string, string, int) {
-		for k, v := range env {
-			t.Setenv(k, v)
-		}
-		var stdout, stderr bytes.Buffer
-		status := run(context.Background(), args, &stdout, &stderr)
-		return stdout.String(), stderr.String(), status
-	}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			runScript(t, file, cli, func(work string) {
-				t.Chdir(work)
-				// A fresh machine: no store, no Ollama, the default store under $WORK.
-				t.Setenv("HOME", filepath.Join(work, "home"))
-				t.Setenv("XDG_DATA_HOME", "")
-				t.Setenv("LESSONL_HOME", filepath.Join(work, "default-store"))
-				t.Setenv("OLLAMA_HOST", "127.0.0.1:1")
-			})
+			runScript(t, file, inProcessCLI, func(work string) { freshMachine(t, work) })
 		})
 	}
+}
+
+// inProcessCLI runs lessonl in this process, with the script's environment.
+func inProcessCLI(t *testing.T, work string, env map[string]string, args []string) (string, string, int) {
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var stdout, stderr bytes.Buffer
+	status := run(context.Background(), args, &stdout, &stderr)
+	return stdout.String(), stderr.String(), status
+}
+
+// freshMachine moves into work and makes it a fresh machine: no store, no
+// Ollama (a closed port), no team in the environment, the default store
+// under work.
+func freshMachine(t *testing.T, work string) {
+	t.Chdir(work)
+	t.Setenv("HOME", filepath.Join(work, "home"))
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("LESSONL_HOME", filepath.Join(work, "default-store"))
+	t.Setenv("LESSONL_MODELS", "")
+	t.Setenv("OLLAMA_HOST", "127.0.0.1:1")
 }
 
 // Exporting to a pipe or device writes through it: it must not be replaced

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -19,7 +21,6 @@ import (
 type command struct {
 	name    string
 	summary string
-	hidden  bool
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
@@ -88,15 +89,14 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: lessonl COMMAND [flags] [args]")
 	fmt.Fprintln(w, "\ncommands:")
 	names := make([]string, 0, len(commands))
-	for n, c := range commands {
-		if !c.hidden {
-			names = append(names, n)
-		}
+	for n := range commands {
+		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
+	fmt.Fprintf(w, "  %-10s %s\n", "version", "print lessonl's version")
 	fmt.Fprintln(w, "\nRun 'lessonl COMMAND -h' for a command's flags.")
 }
 
@@ -106,10 +106,40 @@ func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("lessonl "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: lessonl %s %s\n", name, usage)
+		fmt.Fprintf(stderr, "usage: lessonl %s %s\n", name, usageLine(fs, usage))
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// usageLine is usage with every flag of fs it does not show yet, after its
+// last bracketed flag: the usage line always shows all the flags.
+func usageLine(fs *flag.FlagSet, usage string) string {
+	var extra []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if strings.Contains(usage, "--"+f.Name+" ") || strings.Contains(usage, "--"+f.Name+"]") || strings.Contains(usage, "--"+f.Name+"|") {
+			return
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			extra = append(extra, "[--"+f.Name+"]")
+			return
+		}
+		name, _ := flag.UnquoteUsage(f)
+		extra = append(extra, "[--"+f.Name+" "+strings.ToUpper(cmp.Or(name, "value"))+"]")
+	})
+	if len(extra) == 0 {
+		return usage
+	}
+	first, rest, _ := strings.Cut(usage, "\n")
+	at := strings.LastIndex(first, "]") + 1
+	line := strings.Join(extra, " ") + " " + first
+	if at > 0 {
+		line = first[:at] + " " + strings.Join(extra, " ") + first[at:]
+	}
+	if rest != "" {
+		line += "\n" + rest
+	}
+	return line
 }
 
 // parseFlags parses args, allowing flags after positional arguments

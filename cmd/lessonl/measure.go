@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/settings"
 )
 
 func init() {
@@ -21,14 +22,13 @@ func init() {
 	})
 }
 
-const measureUsage = "[--json] [--floor 0.05] [--timeout 2m] [--no-sandbox] [--size N] FILE:FUNC VARIANT_FILE"
+const measureUsage = "[--json] [--floor F] [--timeout D] [--no-sandbox] [--size N] FILE:FUNC VARIANT_FILE"
 
 func runMeasure(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("measure", measureUsage, stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
-	floor := fs.Float64("floor", exec.DefaultFloor, "noise floor: faster needs the whole 95% interval above 1+floor")
-	timeout := fs.Duration("timeout", exec.DefaultTimeout, "wall-clock limit for the whole measurement")
-	noSandbox := fs.Bool("no-sandbox", false, "run without bubblewrap (rlimits and timeouts only)")
+	set := settings.FromEnv()
+	settings.AddFlags(fs, &set, "timeout", "floor", "sandbox")
 	size := fs.Int("size", exec.DefaultSize, "size of generated inputs (slice lengths, string lengths)")
 	rtol := fs.Float64("rtol", 0, "relative float tolerance of the generated check (0: Go 1e-9, C/C++ lessonl.toml rtol or 1e-6)")
 	pos, err := parseFlags(fs, args)
@@ -43,11 +43,11 @@ func runMeasure(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if !ok {
 		return usagef("%q is not FILE:FUNC; name the function after the colon, e.g. sum.go:Sum, list.go:(*List).Len or grid.cpp:Grid::step", pos[0])
 	}
-	if *floor < 0 || *floor >= 1 {
-		return usagef("--floor %v is out of range; use a fraction such as 0.05", *floor)
+	if err := set.Check("timeout", "floor"); err != nil {
+		return usageError{settings.FlagError(err).Error()}
 	}
-	if *timeout <= 0 || *size <= 0 {
-		return usagef("--timeout and --size must be positive")
+	if *size <= 0 {
+		return usagef("--size must be positive")
 	}
 	if *rtol < 0 || *rtol >= 1 {
 		return usagef("--rtol %v is out of range; use a small relative tolerance such as 1e-6", *rtol)
@@ -63,7 +63,7 @@ func runMeasure(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("couldn't read the variant: %w; give the path of a file holding the new function", err)
 	}
-	opts := exec.Options{Floor: *floor, Timeout: *timeout, NoSandbox: *noSandbox, Size: *size, RTol: *rtol}
+	opts := set.Measure(exec.Options{Size: *size, RTol: *rtol})
 	rep, err := exec.Measure(ctx, exec.Target{File: file, Func: fn}, string(variant), opts)
 	if err != nil {
 		var nf *exec.NotFoundError

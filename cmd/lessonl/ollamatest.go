@@ -9,14 +9,13 @@ import (
 	"github.com/lessonl/lessonl/internal/ollamatest"
 )
 
-// ollamatest is hidden: it runs the scripted Ollama-compatible server that
-// the language-server and editor tests (and contributors without Ollama)
-// use, from the one binary they already have.
+// ollamatest runs the scripted Ollama-compatible server that the
+// language-server and editor tests (and contributors without Ollama) use,
+// from the one binary they already have.
 func init() {
 	register(&command{
 		name:    "ollamatest",
 		summary: "run a scripted Ollama-compatible server (for tests)",
-		hidden:  true,
 		run:     runOllamatest,
 	})
 }

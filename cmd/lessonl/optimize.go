@@ -12,12 +12,13 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	udiff "github.com/aymanbagabas/go-udiff"
 	"golang.org/x/term"
 
 	"github.com/lessonl/lessonl/exec"
+	"github.com/lessonl/lessonl/optimize"
+	"github.com/lessonl/lessonl/settings"
 	"github.com/lessonl/lessonl/team"
 	"github.com/lessonl/lessonl/vectorbank"
 )
@@ -34,26 +35,19 @@ const optimizeUsage = "[--json] [--models m1,m2,m3] [--host URL] [--rounds T] [-
 
 func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("optimize", optimizeUsage, stderr)
+	set := settings.FromEnv()
+	settings.AddFlags(fs, &set)
 	var (
 		asJSON      = fs.Bool("json", false, "print one JSON object instead of text")
-		models      = fs.String("models", "", "agents, comma-separated MODEL or MODEL@HOST (default $LESSONL_MODELS, else "+strings.Join(team.DefaultModels, ",")+")")
-		host        = fs.String("host", "", "Ollama host for agents without @HOST (default $OLLAMA_HOST, else "+team.DefaultHost+")")
-		rounds      = fs.Int("rounds", team.DefaultRounds, "rounds T")
-		lessons     = fs.Int("lessons", team.DefaultLessons, "lessons k given to every agent each round")
-		scope       = fs.String("scope", "all", "where lessons come from: problem, project or all")
 		apply       = fs.Bool("apply", false, "write the best variant into FILE if it is verified faster and FILE did not change meanwhile")
 		pull        = fs.Bool("pull", false, "pull missing models without asking (default on a terminal: ask)")
-		store       = fs.String("store", "", "lesson store directory (default $LESSONL_HOME, else $XDG_DATA_HOME/lessonl)")
-		embedder    = fs.String("embedder", "", "lesson embedder for a new store: hash (built in) or ollama:MODEL (default: the store's own, else hash)")
-		selection   = fs.String("selection", "lessonl", "lesson selection: lessonl, speedup, relevance or random (ablations)")
+		embedder    = fs.String("embedder", "", "lesson `EMBEDDER` for a new store: hash (built in) or ollama:MODEL (default: the store's own, else hash)")
+		selection   = fs.String("selection", "lessonl", "lesson `SELECTION`: lessonl, speedup, relevance or random (ablations)")
 		noLessons   = fs.Bool("no-lessons", false, "ablation: agents never see lessons")
 		noFactor    = fs.Bool("no-factor", false, "ablation: ignore effectiveness factors")
 		single      = fs.Bool("single", false, "ablation: one agent only (the first model)")
-		parallel    = fs.Int("parallel", 0, "agents generating at once (default all; 1 when one Ollama host serves one model at a time)")
+		parallel    = fs.Int("parallel", 0, "`N` agents generating at once (default all; 1 when one Ollama host serves one model at a time)")
 		callTimeout = fs.Duration("call-timeout", team.DefaultCallTimeout, "bound on every model call")
-		timeout     = fs.Duration("timeout", 2*time.Minute, "bound on measuring one variant")
-		floor       = fs.Float64("floor", 0.05, "noise floor: faster only when the whole interval is above 1+floor")
-		noSandbox   = fs.Bool("no-sandbox", false, "run variants without bubblewrap (rlimits and timeouts only)")
 		omp         = fs.Int("omp", 0, "C and C++: let agents use OpenMP and time with this many threads (0: serial, or lessonl.toml's openmp)")
 		rtol        = fs.Float64("rtol", 0, "relative float tolerance of the generated check (0: Go 1e-9, C/C++ lessonl.toml rtol or 1e-6)")
 	)
@@ -68,17 +62,13 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if !ok {
 		return usagef("%q is not FILE:FUNC; name the function after the colon, e.g. sum.go:Sum, list.go:(*List).Len or grid.cpp:Grid::step", pos[0])
 	}
-	sc := vectorbank.Scope(*scope)
-	if sc != vectorbank.ScopeProblem && sc != vectorbank.ScopeProject && sc != vectorbank.ScopeAll {
-		return usagef("--scope %q: want problem, project or all", *scope)
+	if err := set.Validate(); err != nil {
+		return usageError{settings.FlagError(err).Error()}
 	}
 	switch vectorbank.Strategy(*selection) {
 	case vectorbank.StrategyLessonL, vectorbank.StrategySpeedup, vectorbank.StrategyRelevance, vectorbank.StrategyRandom:
 	default:
 		return usagef("--selection %q: want lessonl, speedup, relevance or random", *selection)
-	}
-	if *rounds < 1 || *lessons < 0 {
-		return usagef("--rounds must be at least 1 and --lessons at least 0")
 	}
 	if *rtol < 0 || *rtol >= 1 {
 		return usagef("--rtol %v is out of range; use a small relative tolerance such as 1e-6", *rtol)
@@ -86,23 +76,21 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if lang, _ := exec.LangOf(file); *omp < 0 || *omp > 0 && lang != "c" && lang != "cpp" {
 		return usagef("--omp %d: OpenMP applies to C and C++ functions, with a positive thread count (e.g. --omp 8)", *omp)
 	}
-
-	agents, err := teamAgents(*models, host)
-	if err != nil {
-		return err
+	ab := optimize.Ablations{
+		Selection: vectorbank.Strategy(*selection), NoLessons: *noLessons, NoFactor: *noFactor, Single: *single,
+		Parallel: *parallel, CallTimeout: *callTimeout,
 	}
-	if *single {
-		agents = agents[:1]
+	if _, err := optimize.Agents(set, ab); err != nil {
+		return usageError{err.Error()}
 	}
-
+	if *embedder != "" {
+		if _, err := optimize.Embedder(set, *embedder); err != nil {
+			return usageError{err.Error()}
+		}
+	}
 	src, err := os.ReadFile(file)
 	if err != nil {
 		return fmt.Errorf("couldn't read %s: %w", file, err)
-	}
-	target := exec.Target{File: file, Func: fn}
-	f, err := exec.Locate(target)
-	if err != nil {
-		return err
 	}
 
 	tty := isTerminal(stdout) && !*asJSON
@@ -117,50 +105,28 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 		return strings.HasPrefix(strings.ToLower(strings.TrimSpace(line)), "y")
 	}
-	if err := team.Preflight(ctx, agents, ask, pullProgress(stderr)); err != nil {
-		var ue *team.UnreachableError
-		if errors.As(err, &ue) {
-			return fmt.Errorf("%w\nNo Ollama here? Watch the whole loop with a scripted team instead:\n  go run ./cmd/lessonl ollamatest --script internal/ollamatest/testdata/example.json --addr 127.0.0.1:11434 &\n  go run ./cmd/lessonl optimize --models qwen2.5-coder:7b,deepseek-coder:6.7b,qwen2.5-coder:14b examples/sum/sum.go:Sum\n(from a checkout; see README, \"Try it without Ollama\")", err)
-		}
-		return err
-	}
-
-	dir := *store
-	if dir == "" {
-		dir = vectorbank.DefaultDir()
-	}
-	if *embedder == "" {
-		*embedder, _ = vectorbank.StoreEmbedder(dir)
-	}
-	emb, err := vectorbank.EmbedderByName(*embedder, *host)
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	bank, err := vectorbank.Open(dir, emb)
-	if err != nil {
-		return err
-	}
-	defer bank.Close()
-
-	cfg := team.Config{
-		Agents: agents, Rounds: *rounds, Lessons: *lessons, Scope: sc,
-		Selection: vectorbank.Strategy(*selection), NoLessons: *noLessons || *lessons == 0, NoFactor: *noFactor,
-		Parallel: *parallel, CallTimeout: *callTimeout, Project: team.ProjectOf(file), EmbedHost: *host,
-		Measure: exec.Options{Floor: *floor, Timeout: *timeout, NoSandbox: *noSandbox, RTol: *rtol, OpenMP: *omp > 0, Threads: *omp},
-	}
 	var render func(team.Event)
 	switch {
 	case *asJSON:
 		render = nil
 	case tty:
-		render = newLiveRenderer(stdout, *rounds).event
+		render = newLiveRenderer(stdout, set.Rounds).event
 	default:
 		render = plainRenderer(stdout)
 	}
-	res, runErr := team.Run(ctx, team.Problem{Target: target, Func: f}, cfg, bank, render)
-	if res == nil {
+	out, runErr := optimize.Run(ctx, optimize.Request{
+		Settings: set, Target: exec.Target{File: file, Func: fn}, Ablations: ab, Embedder: *embedder,
+		Measure: exec.Options{RTol: *rtol, OpenMP: *omp > 0, Threads: *omp},
+		Pull:    ask, OnPull: pullProgress(stderr), Events: render,
+	})
+	if out == nil {
+		var ue *optimize.UnreachableError
+		if errors.As(runErr, &ue) {
+			return fmt.Errorf("%w\n%s", runErr, scriptedTeamHint)
+		}
 		return runErr
 	}
+	f, res := out.Func, out.Result
 	// Apply before reporting, so --json can say whether it did.
 	var applied bool
 	var applyErr error
@@ -197,6 +163,14 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // exitNoAnswer is optimize's exit status when no model answered at all
 // (every call failed: server down, models missing or broken).
 const exitNoAnswer = 3
+
+// scriptedTeamHint is the README's "Try it without Ollama", for a machine
+// with no Ollama.
+const scriptedTeamHint = `No Ollama here? Watch the whole loop with a scripted team instead (from a checkout; see README, "Try it without Ollama"):
+  go build -o /tmp/lessonl ./cmd/lessonl
+  /tmp/lessonl ollamatest --script internal/ollamatest/testdata/example.json --addr 127.0.0.1:11434 &
+  /tmp/lessonl optimize --models qwen2.5-coder:7b,deepseek-coder:6.7b,qwen2.5-coder:14b --rounds 2 examples/sum/sum.go:Sum
+  kill $!`
 
 // applyBest writes the best variant into file only when it is verified
 // faster after the re-measurement and the file is unchanged since the start.
@@ -244,18 +218,34 @@ type bestJSON struct {
 	Report      *exec.Report `json:"report"`
 }
 
+// variantJSON is a variant with its verdict and speedup at the top level,
+// as best has them ("error" and no speedup when the model call failed; no
+// speedup when the variant was not verified).
+type variantJSON struct {
+	team.Variant
+	Verdict string   `json:"verdict"`
+	Speedup *float64 `json:"speedup"`
+}
+
 func writeOptimizeJSON(w io.Writer, res *team.Result, applied bool) error {
 	out := struct {
 		Applied        bool                `json:"applied"`
 		Best           *bestJSON           `json:"best"`
-		Variants       []team.Variant      `json:"variants"`
+		Variants       []variantJSON       `json:"variants"`
 		LessonsLearned []vectorbank.Lesson `json:"lessons_learned"`
 		LessonsUsed    []vectorbank.Lesson `json:"lessons_used"`
 		Rounds         int                 `json:"rounds"`
 		Warnings       []string            `json:"warnings,omitempty"`
-	}{Applied: applied, Variants: res.Variants, LessonsLearned: res.LessonsLearned, LessonsUsed: res.LessonsUsed, Rounds: res.Rounds, Warnings: res.Warnings}
-	if out.Variants == nil {
-		out.Variants = []team.Variant{}
+	}{Applied: applied, Variants: []variantJSON{}, LessonsLearned: res.LessonsLearned, LessonsUsed: res.LessonsUsed, Rounds: res.Rounds, Warnings: res.Warnings}
+	for _, v := range res.Variants {
+		vj := variantJSON{Variant: v, Verdict: "error"}
+		if r := v.Report; r != nil {
+			vj.Verdict = string(r.Verdict)
+			if r.Verdict.Verified() {
+				vj.Speedup = &r.Speedup
+			}
+		}
+		out.Variants = append(out.Variants, vj)
 	}
 	if out.LessonsLearned == nil {
 		out.LessonsLearned = []vectorbank.Lesson{}
@@ -289,7 +279,7 @@ func printSummary(w io.Writer, f *exec.Func, src []byte, res *team.Result) {
 	if len(res.LessonsLearned) > 0 {
 		fmt.Fprintf(w, "\nLessons learned (%d):\n", len(res.LessonsLearned))
 		for _, l := range res.LessonsLearned {
-			fmt.Fprintf(w, "  %s  round %d  %-12s %s: %s\n", shortID(l.ID), l.Round+1, l.Outcome, l.Model, l.Text)
+			fmt.Fprintf(w, "  %s  round %d  %-12s %s: %s\n", shortID(l.ID), l.Round+1, optimize.OutcomeWord(l.Outcome), l.Model, l.Text)
 		}
 	}
 	if len(res.LessonsUsed) > 0 {
@@ -367,7 +357,7 @@ func plainRenderer(w io.Writer) func(team.Event) {
 		case team.AgentFailed:
 			fmt.Fprintf(w, "round %d: %s: %v\n", e.Round+1, e.Agent, e.Err)
 		case team.LessonBanked:
-			fmt.Fprintf(w, "round %d: lesson %s (%s): %s\n", e.Round+1, shortID(e.Lesson.ID), e.Lesson.Outcome, e.Lesson.Text)
+			fmt.Fprintf(w, "round %d: lesson %s (%s): %s\n", e.Round+1, shortID(e.Lesson.ID), optimize.OutcomeWord(e.Lesson.Outcome), e.Lesson.Text)
 		case team.FactorsUpdated:
 			fmt.Fprintf(w, "round %d: updated %d lesson factors\n", e.Round+1, len(e.Factors))
 		case team.Remeasured:
@@ -409,25 +399,4 @@ func (l *liveRenderer) event(e team.Event) {
 	if l.status != "" {
 		fmt.Fprint(l.w, l.status)
 	}
-}
-
-// teamAgents resolves --models and --host as optimize and bench document
-// them: the flags, else $LESSONL_MODELS and $OLLAMA_HOST, else the default
-// team. host is set to the host in effect (embedders use it too).
-func teamAgents(models string, host *string) ([]team.Agent, error) {
-	if *host == "" {
-		*host = os.Getenv("OLLAMA_HOST")
-	}
-	spec := models
-	if spec == "" {
-		spec = os.Getenv("LESSONL_MODELS")
-	}
-	if spec == "" {
-		spec = strings.Join(team.DefaultModels, ",")
-	}
-	agents, err := team.ParseAgents(spec, *host)
-	if err != nil {
-		return nil, usageError{err.Error()}
-	}
-	return agents, nil
 }

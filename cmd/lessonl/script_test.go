@@ -33,7 +33,11 @@ import (
 //	append F TEXT         append TEXT and a newline to file F
 //	[!] exists F          file F exists
 //	ollama MODEL DIM      start a scripted Ollama serving an embedding model; sets $OLLAMA
-//	ollamascript F        start a scripted Ollama playing script file F (internal/ollamatest); sets $OLLAMA
+//	serve NAME FILE       start a scripted Ollama from the JSON script FILE; sets
+//	                      $NAME (its URL) and $NAME_ADDR (host:port)
+//	mark                  count the scripted servers' requests from here on
+//	requests NAME PATH OP N  the requests server NAME got since the last mark
+//	                      whose path matches PATH (a regexp) number OP N
 var updateScripts = flag.Bool("update-scripts", false, "rewrite the cmp files of the txtar scripts with the actual output")
 
 // scriptCLI runs lessonl for a script: args in work, with the environment
@@ -65,6 +69,8 @@ func runScript(t *testing.T, file string, cli scriptCLI, prepare func(work strin
 		prepare(work)
 	}
 	vars := map[string]string{"WORK": work}
+	servers := map[string]*ollamatest.Server{}
+	marks := map[string]int{}
 	env := map[string]string{}
 	var stdout, stderr string
 	status := -1
@@ -164,18 +170,58 @@ func runScript(t *testing.T, file string, cli scriptCLI, prepare func(work strin
 			srv := ollamatest.New(ollamatest.Script{Models: map[string]*ollamatest.Model{args[0]: {Embed: true, EmbedDim: dim}}})
 			t.Cleanup(srv.Close)
 			vars["OLLAMA"] = srv.URL()
-		case "ollamascript":
-			sc, err := ollamatest.Load(inWork(work, args[0]))
+		case "serve":
+			sc, err := ollamatest.Load(inWork(work, args[1]))
 			if err != nil {
 				t.Fatalf("%s\n%v", where, err)
 			}
 			srv := ollamatest.New(sc)
 			t.Cleanup(srv.Close)
-			vars["OLLAMA"] = srv.URL()
+			servers[args[0]] = srv
+			vars[args[0]] = srv.URL()
+			vars[args[0]+"_ADDR"] = strings.TrimPrefix(srv.URL(), "http://")
+		case "mark":
+			for name, srv := range servers {
+				marks[name] = len(srv.Requests())
+			}
+		case "requests":
+			srv, ok := servers[args[0]]
+			if !ok || len(args) != 4 {
+				t.Fatalf("%s\nwant requests NAME PATH OP N for a server started by serve", where)
+			}
+			re := regexp.MustCompile(args[1])
+			n := 0
+			var paths []string
+			for _, r := range srv.Requests()[marks[args[0]]:] {
+				paths = append(paths, r.Method+" "+r.Path)
+				if re.MatchString(r.Path) {
+					n++
+				}
+			}
+			want, _ := strconv.Atoi(args[3])
+			if !compareInts(n, args[2], want) {
+				t.Errorf("%s\n%s got %d requests matching %s, want %s %d; all since the mark: %q", where, args[0], n, args[1], args[2], want, paths)
+			}
 		default:
 			t.Fatalf("%s\nunknown script command %q", where, cmd)
 		}
 	}
+}
+
+func compareInts(got int, op string, want int) bool {
+	switch op {
+	case "=":
+		return got == want
+	case ">=":
+		return got >= want
+	case ">":
+		return got > want
+	case "<=":
+		return got <= want
+	case "<":
+		return got < want
+	}
+	return false
 }
 
 func inWork(work, p string) string {
@@ -283,6 +329,14 @@ func isString(v any) bool { _, ok := v.(string); return ok }
 func jsonField(obj map[string]any, path string) (any, bool) {
 	var cur any = obj
 	for _, k := range strings.Split(path, ".") {
+		if list, ok := cur.([]any); ok {
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(list) {
+				return nil, false
+			}
+			cur = list[i]
+			continue
+		}
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil, false

@@ -23,7 +23,7 @@ const serveUsage = "[--stdio] [--store DIR] [--log-level debug|info|warn|error]"
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", serveUsage, stderr)
-	store := fs.String("store", "", "lesson store directory when the editor's settings name none (default $LESSONL_HOME, else $XDG_DATA_HOME/lessonl)")
+	store := fs.String("store", "", "lesson store directory when the editor's settings name none (default $LESSONL_HOME, else $XDG_DATA_HOME/lessonl, else ~/.local/share/lessonl)")
 	level := fs.String("log-level", "info", "lowest level logged to stderr and to the editor's log: debug, info, warn or error")
 	// LSP clients name the transport on the command line (vscode-languageclient
 	// adds --stdio for TransportKind.stdio). stdio is the only one served; the
@@ -51,8 +51,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// stdout carries the protocol: logs go to stderr only.
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lv}))
 	slog.SetDefault(log)
-	server.Version = version
-	err = server.Serve(ctx, stdio{}, server.Options{Store: *store, Log: log, LogLevel: lv})
+	err = server.Serve(ctx, stdio{}, server.Options{Store: *store, Log: log, LogLevel: lv, Version: version})
 	if errors.Is(err, server.ErrExitWithoutShutdown) {
 		return exitCode(1)
 	}

@@ -1,17 +1,16 @@
-package server
+package handlers
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	udiff "github.com/aymanbagabas/go-udiff"
 
 	"github.com/lessonl/lessonl/exec"
-	"github.com/lessonl/lessonl/handlers"
+	"github.com/lessonl/lessonl/optimize"
 	"github.com/lessonl/lessonl/team"
 )
 
@@ -33,22 +32,9 @@ func safeName(s string) string {
 	}, s)
 }
 
-// writeReport writes <store>/reports/<name>.md.
-func writeReport(storeDir, name, md string) (string, error) {
-	dir := filepath.Join(storeDir, "reports")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("couldn't create %s for reports (is the store writable? set \"store\" or LESSONL_HOME): %w", dir, err)
-	}
-	path := filepath.Join(dir, safeName(name)+".md")
-	if err := writeFileAtomic(path, []byte(md)); err != nil {
-		return "", err
-	}
-	return path, nil
-}
-
 // reportMarkdown is the full account of a run, and the 0-based line of its
 // diff section (the Diff lens opens the report there).
-func reportMarkdown(res *handlers.Result, tres *team.Result, f *exec.Func) (string, int) {
+func reportMarkdown(res *Result, tres *team.Result, f *exec.Func) (string, int) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# LessonL: %s\n\n", res.Func)
 	fmt.Fprintf(&b, "- File: `%s`\n- Run: %s, %s\n- Team: %s\n- Rounds: %d, variants: %d\n\n",
@@ -98,9 +84,9 @@ func reportMarkdown(res *handlers.Result, tres *team.Result, f *exec.Func) (stri
 	return b.String(), diffLine
 }
 
-func writeNotes(b *strings.Builder, notes []handlers.LessonNote) {
+func writeNotes(b *strings.Builder, notes []LessonNote) {
 	for _, l := range notes {
-		head := string(l.Outcome)
+		head := optimize.OutcomeWord(l.Outcome)
 		if l.Speedup > 0 {
 			head += fmt.Sprintf(" %.2f×", l.Speedup)
 		}

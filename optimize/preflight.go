@@ -37,21 +37,21 @@ func Check(t exec.Target, measure exec.Options) (*exec.Func, error) {
 	switch lang {
 	case "go":
 		if _, err := osexec.LookPath("go"); err != nil {
-			return nil, fmt.Errorf("can't measure %s: no Go toolchain (`go` is not on PATH); install Go 1.26 or later (https://go.dev/dl) and put its bin directory on PATH", t.File)
+			return nil, fmt.Errorf("can't optimize %s: no Go toolchain (`go` is not on PATH); install Go 1.26 or later (https://go.dev/dl) and put its bin directory on PATH", t.File)
 		}
 		if os.Getenv("GO111MODULE") != "off" && moduleRoot(t.File) == "" {
 			dir := filepath.Dir(t.File)
-			return nil, fmt.Errorf("can't measure %s: it is not in a Go module (no go.mod in its directory or above), so no variant could be built; run `go mod init example.com/%s` in %s, then optimize again",
+			return nil, fmt.Errorf("can't optimize %s: it is not in a Go module (no go.mod in its directory or above), so no variant could be built; run `go mod init example.com/%s` in %s, then optimize again",
 				t.File, filepath.Base(dir), dir)
 		}
 	case "c", "cpp":
 		compiler, err := exec.CompilerFor(t.File, measure)
 		if err != nil {
-			return nil, fmt.Errorf("can't measure %s: %w", t.File, err)
+			return nil, fmt.Errorf("can't optimize %s: %w", t.File, err)
 		}
 		if _, err := osexec.LookPath(compiler); err != nil {
 			pkg := map[string]string{"c": "gcc", "cpp": "g++"}[lang]
-			return nil, fmt.Errorf("can't measure %s: the compiler %s is not on PATH; install it (e.g. `apt-get install %s`) or name another in lessonl.toml's [%s] compiler", t.File, compiler, pkg, lang)
+			return nil, fmt.Errorf("can't optimize %s: the compiler %s is not on PATH; install it (e.g. `apt-get install %s`) or name another in lessonl.toml's [%s] compiler", t.File, compiler, pkg, lang)
 		}
 	}
 	return f, nil
